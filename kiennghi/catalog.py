@@ -1,0 +1,48 @@
+"""The province's reference data, loaded together: taxonomy, directory, policy, abbreviations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiennghi.directory import Directory, load_directory
+from kiennghi.errors import DataFileError
+from kiennghi.policy import Policy, load_policy
+from kiennghi.resources import bundled_data_path
+from kiennghi.settings import Settings
+from kiennghi.taxonomy import Taxonomy, load_taxonomy
+
+__all__ = ["Catalog", "load_abbreviations", "load_catalog"]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    taxonomy: Taxonomy
+    directory: Directory
+    policy: Policy
+
+
+def load_catalog(settings: Settings) -> Catalog:
+    """Load and cross-validate the data files named by the settings."""
+    taxonomy = load_taxonomy(settings.taxonomy)
+    directory = load_directory(settings.bodies, settings.directory, taxonomy)
+    policy = load_policy(settings.policy, taxonomy)
+    return Catalog(taxonomy, directory, policy)
+
+
+def load_abbreviations(path: Path | None = None) -> dict[str, str]:
+    """Read the abbreviation table (TSV: abbreviation, expansion; '#' starts a comment)."""
+    path = path or bundled_data_path("abbreviations.tsv")
+    table: dict[str, str] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise DataFileError(f"Không đọc được bảng viết tắt {path}: {e}") from e
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise DataFileError(f"{path}, dòng {number}: cần 'viết tắt<TAB>nghĩa đầy đủ'")
+        table[parts[0].strip()] = parts[1].strip()
+    return table

@@ -1,0 +1,288 @@
+"""The `kiennghi` command line (messages in Vietnamese): train, evaluate, classify, models."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kiennghi.errors import KienNghiError
+
+app = typer.Typer(
+    name="kiennghi",
+    help="Phân loại kiến nghị của các hội và cử tri, giao cơ quan chủ trì và phối hợp.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="Quản lý các phiên bản mô hình.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+def _console() -> Console:
+    return Console(stderr=True)
+
+
+def _settings() -> Any:
+    from kiennghi.settings import Settings
+
+    return Settings.from_env()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    _console().print(f"[bold red]Lỗi:[/] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except KienNghiError as e:
+        _fail(str(e))
+
+
+@contextmanager
+def _progress(console: Console) -> Iterator[Any]:
+    """A callback ``(message, done, total)`` shown as a rich progress bar on a terminal."""
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=not console.is_terminal, transient=True,
+    )
+    task = bar.add_task("", total=1)
+
+    def update(message: str, done: int, total: int) -> None:
+        bar.update(task, description=message, completed=done, total=max(total, 1))
+        if not console.is_terminal:
+            console.print(f"… {message}")
+
+    with bar:
+        yield update
+
+
+def _load_classifier(version: str | None, console: Console) -> Any:
+    from kiennghi.loader import open_classifier, open_registry
+
+    settings = _settings()
+    if version is None and open_registry(settings).active_version() is None:
+        console.print(
+            "Chưa có mô hình nào: đang xây dựng mô hình mặc định từ kho dữ liệu mẫu đi kèm "
+            "(chỉ lần đầu, khoảng 30 giây, không cần mạng)…"
+        )
+        start = time.perf_counter()
+        with _progress(console) as progress:
+            classifier = open_classifier(settings, progress=progress)
+        console.print(
+            f"Đã xây dựng và kích hoạt mô hình {classifier.version} "
+            f"trong {time.perf_counter() - start:.0f} giây."
+        )
+        return classifier
+    return open_classifier(settings, version)
+
+
+@app.command()
+def classify(
+    input: Annotated[Path, typer.Argument(help="Tệp đầu vào .jsonl, .csv hoặc .xlsx có cột 'text'.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Tệp kết quả (.jsonl, .csv, .xlsx).")],
+    model: Annotated[str | None, typer.Option("--model", help="Phiên bản mô hình (mặc định: đang dùng).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Số kiến nghị xử lý mỗi lượt.")] = 1024,
+) -> None:
+    """Phân loại mọi kiến nghị trong một tệp và ghi lĩnh vực, cơ quan chủ trì, phối hợp."""
+    from kiennghi.batch import classify_file
+    from kiennghi.tabular import file_format
+
+    console = _console()
+    with _errors():
+        file_format(input)
+        file_format(output)
+        if not input.is_file():
+            _fail(f"Không tìm thấy tệp đầu vào: {input}")
+        classifier = _load_classifier(model, console)
+        bar = Progress(
+            TextColumn("Đang phân loại"), BarColumn(), TextColumn("{task.completed:,} kiến nghị"),
+            TimeElapsedColumn(), console=console, disable=not console.is_terminal, transient=True,
+        )
+        with bar:
+            task = bar.add_task("", total=None)
+            summary = classify_file(
+                input, output, classifier, batch_size=batch_size,
+                on_batch=lambda n: bar.advance(task, n),
+            )
+    console.print(
+        f"Đã phân loại {summary.classified:,}/{summary.total:,} kiến nghị bằng mô hình "
+        f"{classifier.version}; {summary.needs_review:,} cần cán bộ duyệt; "
+        f"{summary.errors:,} dòng lỗi. Kết quả: {output}"
+    )
+
+
+def _resolve_data(data: Path | None) -> Path:
+    from kiennghi.resources import seed_corpus_dir
+
+    return data or seed_corpus_dir()
+
+
+def _print_metrics(console: Console, results: dict[str, Any]) -> None:
+    table = Table(title="Kết quả đánh giá")
+    table.add_column("Chỉ số")
+    names = [n for n, r in results.items() if r is not None]
+    for name in names:
+        table.add_column(name, justify="right")
+    rows = [
+        ("Số kiến nghị", "n", False),
+        ("Đúng cơ quan chủ trì", "lead_accuracy", True),
+        ("Đúng trong 3 gợi ý", "lead_top3_accuracy", True),
+        ("Đúng lĩnh vực", "sector_accuracy", True),
+        ("Macro-F1 cơ quan", "lead_macro_f1", False),
+        ("Sai số hiệu chỉnh (ECE)", "ece", False),
+        ("Tỷ lệ tự động giao", "auto_coverage", True),
+        ("Chính xác khi tự động giao", "auto_precision", True),
+    ]
+    for label, key, percent in rows:
+        cells = []
+        for name in names:
+            value = getattr(results[name], key)
+            if value is None:
+                cells.append("–")
+            elif key == "n":
+                cells.append(str(value))
+            else:
+                cells.append(f"{value:.1%}" if percent else f"{value:.3f}")
+        table.add_row(label, *cells)
+    Console().print(table)
+
+
+@app.command()
+def train(
+    config: Annotated[Path | None, typer.Option(help="Tệp cấu hình huấn luyện (YAML).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Dữ liệu huấn luyện (thư mục hoặc tệp); mặc định: kho mẫu đi kèm.")] = None,
+    eval_data: Annotated[list[Path] | None, typer.Option("--eval", help="Tệp có nhãn để đánh giá thêm (lặp lại được).")] = None,
+    activate: Annotated[bool, typer.Option(help="Kích hoạt mô hình mới sau khi huấn luyện.")] = True,
+) -> None:
+    """Huấn luyện, đánh giá (kiểm định chéo) và đăng ký một phiên bản mô hình mới."""
+    from kiennghi.catalog import load_catalog
+    from kiennghi.loader import open_registry
+    from training.corpus import load_labelled
+    from training.train import load_config, train_and_register
+
+    console = _console()
+    with _errors():
+        settings = _settings()
+        catalog = load_catalog(settings)
+        cfg = load_config(config)
+        evals = {p.name: load_labelled(p, catalog) for p in (eval_data or [])}
+        with _progress(console) as progress:
+            result = train_and_register(
+                _resolve_data(data), cfg, catalog, open_registry(settings),
+                eval_sets=evals, activate=activate, progress=progress,
+            )
+    _print_metrics(console, {"kiểm định chéo": result.cv, **result.evaluations})
+    registry = open_registry(settings)
+    console.print(
+        f"Đã đăng ký mô hình [bold]{result.version}[/] ({result.n_items:,} kiến nghị, "
+        f"{result.seconds:.1f} giây){' và kích hoạt' if activate else ''}. "
+        f"Báo cáo: {registry.path(result.version) / 'report.md'}"
+    )
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Tệp có nhãn: 'text' và 'sector' hoặc mã cơ quan.")],
+    model: Annotated[str | None, typer.Option("--model", help="Phiên bản mô hình.")] = None,
+    strip_diacritics: Annotated[bool, typer.Option(help="Bỏ dấu tiếng Việt trước khi đánh giá.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+) -> None:
+    """Đo độ chính xác của một mô hình trên tệp có nhãn."""
+    from dataclasses import replace
+
+    from nlp.normalize import strip_diacritics as strip
+    from training.corpus import load_labelled
+    from training.metrics import score
+
+    console = _console()
+    with _errors():
+        classifier = _load_classifier(model, console)
+        items = load_labelled(data, classifier.catalog)
+        if strip_diacritics:
+            items = [replace(i, text=strip(i.text)) for i in items]
+        probs = classifier.probabilities([i.text for i in items])
+        result = score(items, probs, classifier.model.classes, classifier.catalog)
+    if json_output:
+        print(json.dumps({"model": classifier.version, **result.as_dict()}, ensure_ascii=False))
+        return
+    _print_metrics(console, {f"{data.name} ({classifier.version})": result})
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Liệt kê các phiên bản mô hình."""
+    from kiennghi.loader import open_registry
+
+    with _errors():
+        rows = open_registry(_settings()).versions()
+    if not rows:
+        _console().print("Chưa có mô hình nào. Chạy 'kiennghi train' hoặc 'kiennghi classify'.")
+        return
+    table = Table(title="Các phiên bản mô hình")
+    for column in ("Phiên bản", "Đang dùng", "Tạo lúc", "Cấu hình", "Số kiến nghị", "Đúng chủ trì (KĐC)"):
+        table.add_column(column)
+    for row in rows:
+        cv = (row.get("metrics") or {}).get("cross_validation") or {}
+        acc = cv.get("lead_accuracy")
+        table.add_row(
+            row["version"], "✔" if row["active"] else "", row["created_at"], row.get("name", ""),
+            str(row.get("data", {}).get("n_items", "")), f"{acc:.1%}" if acc is not None else "–",
+        )
+    Console().print(table)
+
+
+@models_app.command("show")
+def models_show(version: Annotated[str | None, typer.Argument(help="Phiên bản; mặc định: đang dùng.")] = None) -> None:
+    """Xem siêu dữ liệu của một phiên bản."""
+    from kiennghi.loader import open_registry
+
+    with _errors():
+        registry = open_registry(_settings())
+        name = version or registry.active_version()
+        if name is None:
+            _fail("Chưa có mô hình nào được kích hoạt.")
+        meta = registry.metadata(str(name))
+    print(json.dumps(meta, ensure_ascii=False, indent=2))
+
+
+@models_app.command("activate")
+def models_activate(version: Annotated[str, typer.Argument(help="Phiên bản cần kích hoạt.")]) -> None:
+    """Kích hoạt một phiên bản mô hình."""
+    from kiennghi.loader import open_registry
+
+    with _errors():
+        registry = open_registry(_settings())
+        registry.load(version)  # refuse to activate what cannot be loaded here
+        registry.activate(version)
+    _console().print(f"Đã kích hoạt mô hình {version}.")
+
+
+@models_app.command("rollback")
+def models_rollback() -> None:
+    """Quay lại phiên bản được kích hoạt trước đó."""
+    from kiennghi.loader import open_registry
+
+    with _errors():
+        version = open_registry(_settings()).rollback()
+    _console().print(f"Đã quay lại mô hình {version}.")
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""Vietnamese text processing for kiennghi: pure functions and picklable transformers, no I/O."""

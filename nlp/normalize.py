@@ -1,0 +1,95 @@
+"""Pure Vietnamese text normalisation: Unicode form, look-alike letters, tone placement, accents."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "TONE_MARKS",
+    "fix_tone_placement",
+    "normalize_text",
+    "remove_invisible",
+    "strip_diacritics",
+]
+
+# The five Vietnamese tone marks as combining characters (huyền, sắc, hỏi, ngã, nặng).
+TONE_MARKS = frozenset("\u0300\u0301\u0309\u0303\u0323")
+
+# U+00D0 (Icelandic eth) and U+0189 (African D) look like Đ and are typed for it by some keyboards.
+_LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u0189": "\u0110", "\u00f0": "\u0111"})
+
+# Zero-width characters, BOM, soft hyphen and bidi controls carry no meaning in a petition.
+_INVISIBLE_RE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+# C0/C1 control characters other than tab and newline; also lone surrogates, which cannot be encoded.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_NEWLINES_RE = re.compile(r"\s*\n\s*")
+
+# A syllable whose nucleus is oa, oe or uy with no final consonant: old style puts the tone on the
+# second vowel (hoà, khoẻ, thuỷ), the style used in today's administrative text on the first
+# (hòa, khỏe, thủy). Matched on NFD text so the tone is a separate combining mark.
+_OLD_TONE_RE = re.compile(
+    r"(?<![^\W\d_])"  # start of a word
+    r"([b-df-hj-np-tv-zđ]*)"  # initial consonants (no vowels)
+    r"([oOuU])"  # first vowel of the nucleus
+    r"([aAeEyY])([\u0300\u0301\u0309\u0303\u0323])"  # second vowel carrying the tone
+    r"(?![^\W\d_]|[\u0300-\u036f])",  # end of word: no final consonant, no more marks (hoặc)
+    re.IGNORECASE,
+)
+
+
+def remove_invisible(text: str) -> str:
+    """Drop zero-width, bidi and control characters; keep tabs and newlines as whitespace."""
+    return _CONTROL_RE.sub(" ", _INVISIBLE_RE.sub("", text))
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    initial, first, second, tone = match.groups()
+    # "qu" + y is the consonant qu followed by the vowel y (quý, quỳ): the tone stays on y.
+    if initial.lower().endswith("q") and first in "uU":
+        return match.group(0)
+    return f"{initial}{first}{tone}{second}"
+
+
+def fix_tone_placement(text: str) -> str:
+    """Rewrite old-style tone placement to the style of current administrative text.
+
+    Examples
+    --------
+    >>> fix_tone_placement("Uỷ ban hoà giải, thuỷ lợi, khoẻ, loà")
+    'Ủy ban hòa giải, thủy lợi, khỏe, lòa'
+    >>> fix_tone_placement("quý, hoàn thành, khuya")
+    'quý, hoàn thành, khuya'
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _OLD_TONE_RE.sub(_move_tone, decomposed))
+
+
+def normalize_text(text: str) -> str:
+    """Canonical form of a petition text: NFC, Đ look-alikes fixed, tones placed, spaces collapsed.
+
+    Examples
+    --------
+    >>> normalize_text("Ðề nghị  hỗ trợ\u200b kinh phí cho Hội  CCB xã Hoà Bình")
+    'Đề nghị hỗ trợ kinh phí cho Hội CCB xã Hòa Bình'
+    """
+    text = remove_invisible(text).translate(_LOOKALIKES)
+    text = fix_tone_placement(text)
+    text = _SPACE_RE.sub(" ", text)
+    return _NEWLINES_RE.sub("\n", text).strip()
+
+
+_STRIP_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove every Vietnamese diacritic, as a phone keyboard without Telex would type the text.
+
+    Examples
+    --------
+    >>> strip_diacritics("Đề nghị hỗ trợ kinh phí")
+    'De nghi ho tro kinh phi'
+    """
+    decomposed = unicodedata.normalize("NFD", text.translate(_STRIP_TABLE))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

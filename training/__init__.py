@@ -1,0 +1,1 @@
+"""Training runs for the sector model: corpus, pipeline, metrics, reports, comparisons."""

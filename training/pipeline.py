@@ -1,0 +1,97 @@
+"""Builds the scikit-learn Pipeline (text steps + features + calibrated linear model) from a config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from kiennghi.errors import TrainingError
+from nlp.transformers import TextNormalizer, WordSegmentTransformer, accentless_lower
+
+__all__ = ["DEFAULT_FEATURES", "build_pipeline"]
+
+DEFAULT_FEATURES: dict[str, Any] = {
+    "words": [1, 2],  # syllable n-grams on the accented, normalised text
+    "accentless_words": [1, 3],  # syllable n-grams with diacritics removed
+    "accentless_chars": [2, 5],  # character n-grams (within word boundaries) without diacritics
+    "segment": False,  # underthesea word segmentation before the n-grams
+    "min_df": 1,
+    "max_features": 300_000,
+}
+
+
+def _tfidf(**kwargs: Any) -> TfidfVectorizer:
+    return TfidfVectorizer(sublinear_tf=True, dtype=_float32(), **kwargs)
+
+
+def _float32() -> Any:
+    import numpy as np
+
+    return np.float32
+
+
+def _features(cfg: Mapping[str, Any]) -> FeatureUnion:
+    parts: list[tuple[str, Any]] = []
+    token = r"(?u)\b\w+\b"
+    cap = cfg.get("max_features")
+    if cfg.get("words"):
+        lo, hi = cfg["words"]
+        parts.append(
+            ("words", _tfidf(ngram_range=(lo, hi), token_pattern=token, lowercase=False,
+                             min_df=cfg.get("min_df", 1), max_features=cap))
+        )
+    if cfg.get("accentless_words"):
+        lo, hi = cfg["accentless_words"]
+        parts.append(
+            ("accentless_words",
+             _tfidf(ngram_range=(lo, hi), token_pattern=token, preprocessor=accentless_lower,
+                    min_df=cfg.get("min_df", 1), max_features=cap))
+        )
+    if cfg.get("accentless_chars"):
+        lo, hi = cfg["accentless_chars"]
+        parts.append(
+            ("accentless_chars",
+             _tfidf(analyzer="char_wb", ngram_range=(lo, hi), preprocessor=accentless_lower,
+                    min_df=cfg.get("min_df", 1), max_features=cap))
+        )
+    if not parts:
+        raise TrainingError("Cấu hình đặc trưng rỗng: cần ít nhất một trong words, "
+                            "accentless_words, accentless_chars")
+    return FeatureUnion(parts)
+
+
+def _classifier(cfg: Mapping[str, Any], seed: int) -> Any:
+    kind = cfg.get("type", "svm")
+    c = float(cfg.get("C", 1.0))
+    if kind == "svm":
+        base = LinearSVC(C=c, class_weight=cfg.get("class_weight", "balanced"), random_state=seed)
+        return CalibratedClassifierCV(base, method=cfg.get("calibration", "sigmoid"),
+                                      cv=int(cfg.get("calibration_folds", 5)), ensemble=False)
+    if kind == "logreg":
+        return LogisticRegression(C=c, max_iter=2000, class_weight=cfg.get("class_weight", "balanced"))
+    raise TrainingError(f"Bộ phân loại '{kind}' không được hỗ trợ; chọn 'svm' hoặc 'logreg'")
+
+
+def build_pipeline(
+    features: Mapping[str, Any] | None = None,
+    classifier: Mapping[str, Any] | None = None,
+    abbreviations: Mapping[str, str] | None = None,
+    seed: int = 0,
+) -> Pipeline:
+    """The whole model as one Pipeline: normalise → (segment) → n-gram features → classifier.
+
+    Saved whole, so serving never re-implements preprocessing.
+    """
+    feats = {**DEFAULT_FEATURES, **(features or {})}
+    steps: list[tuple[str, Any]] = [("normalize", TextNormalizer(abbreviations=abbreviations))]
+    if feats.get("segment"):
+        steps.append(("segment", WordSegmentTransformer()))
+    steps.append(("features", _features(feats)))
+    steps.append(("classifier", _classifier(classifier or {}, seed)))
+    return Pipeline(steps)
