@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.errors import FieldError, NotFoundError
@@ -145,8 +145,11 @@ class Repository:
     def _visible(self, department: str | None) -> ColumnElement[bool] | None:
         if department is None:
             return None
-        return exists().where(
-            PetitionBody.petition_id == Petition.id, PetitionBody.department == department
+        body = aliased(PetitionBody)
+        return exists(
+            select(body.petition_id)
+            .where(body.petition_id == Petition.id, body.department == department)
+            .correlate(Petition)
         )
 
     def get_petition(
@@ -208,14 +211,15 @@ class Repository:
         if query.association:
             where.append(Petition.association == query.association)
         if query.department or query.role:
-            body = [PetitionBody.petition_id == Petition.id]
+            alias = aliased(PetitionBody)
+            body = [alias.petition_id == Petition.id]
             if query.department:
-                body.append(PetitionBody.department == query.department)
+                body.append(alias.department == query.department)
             if query.role:
-                body.append(PetitionBody.role == query.role)
+                body.append(alias.role == query.role)
             if visible_to and query.role:
-                body.append(PetitionBody.department == visible_to)
-            where.append(exists().where(and_(*body)))
+                body.append(alias.department == visible_to)
+            where.append(exists(select(alias.petition_id).where(and_(*body)).correlate(Petition)))
         if query.received_from:
             where.append(Petition.received_on >= query.received_from)
         if query.received_to:

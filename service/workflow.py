@@ -230,9 +230,9 @@ class Workflow:
         proposal = self.repo.latest_classification(petition)
         if proposal is None:  # pragma: no cover - every stored item has one
             raise ConflictError(f"Kiến nghị {code} chưa được phân loại")
-        sector, lead, coordinating = self._target(
-            proposal.sector, None, None
-        )
+        # The proposal as shown to the clerk: its bodies include the second sector's lead.
+        sector, lead = proposal.sector, proposal.lead_department
+        coordinating = [self._check_body(c) for c in proposal.coordinating]
         self._correction(principal, petition, "confirm", sector, lead, proposal)
         self._assign(petition, principal, sector, lead, coordinating, action="confirmed",
                      reason="Cán bộ xác nhận đề xuất của mô hình")
