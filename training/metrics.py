@@ -71,9 +71,7 @@ def score(
     threshold = catalog.policy.review_threshold if review_threshold is None else review_threshold
     top1, topk = lead_predictions(probs, classes, catalog)
     lead_ok = np.array([p in it.accepted_leads for p, it in zip(top1, items, strict=True)])
-    top3_ok = np.array(
-        [bool(set(ks) & it.accepted_leads) for ks, it in zip(topk, items, strict=True)]
-    )
+    top3_ok = np.array([bool(set(ks) & it.accepted_leads) for ks, it in zip(topk, items, strict=True)])
     confidence = probs.max(axis=1)
     labelled = [i for i, it in enumerate(items) if it.sector is not None]
     sector_acc = sector_f1 = None

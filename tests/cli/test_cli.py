@@ -16,8 +16,12 @@ from openpyxl import Workbook, load_workbook
 def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KIENNGHI_HOME": str(home), "COLUMNS": "200"}
     proc = subprocess.run(
-        [sys.executable, "-m", "kiennghi", *args], capture_output=True, text=True, env=env,
-        timeout=300, check=False,
+        [sys.executable, "-m", "kiennghi", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
@@ -32,7 +36,11 @@ def home(tmp_path_factory, tiny_corpus, tiny_config) -> Path:
 
 
 ROWS = [
-    {"id": "a1", "text": "Đề nghị sửa chữa tuyến đường liên xã bị xuống cấp", "association": "Hội Nông dân"},
+    {
+        "id": "a1",
+        "text": "Đề nghị sửa chữa tuyến đường liên xã bị xuống cấp",
+        "association": "Hội Nông dân",
+    },
     {"id": "a2", "text": "tram y te xa thieu bac si", "association": "cử tri"},
     {"id": "a3", "text": "   "},
     {"id": "a4", "text": 12345},
@@ -41,8 +49,17 @@ ROWS = [
     {"text": "Đề nghị cấp GCNQSDĐ cho người dân"},
 ]
 
-FIELDS = ["id", "sector", "sector_label", "confidence", "lead_department",
-          "coordinating_departments", "candidates", "needs_review", "model_version"]
+FIELDS = [
+    "id",
+    "sector",
+    "sector_label",
+    "confidence",
+    "lead_department",
+    "coordinating_departments",
+    "candidates",
+    "needs_review",
+    "model_version",
+]
 
 
 def _check_rows(rows: list[dict]) -> None:
@@ -65,12 +82,13 @@ def _check_rows(rows: list[dict]) -> None:
 def test_classify_jsonl_with_bad_rows(home, tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS) + "\nnot json\n", encoding="utf-8"
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS) + "\nnot json\n",
+        encoding="utf-8",
     )
     out = tmp_path / "out.jsonl"
     proc = run(home, "classify", str(source), "-o", str(out))
     assert "dòng lỗi" in proc.stderr
-    rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert "không phải JSON" in rows[-1]["error"]
     _check_rows(rows[:-1])
     first = rows[0]

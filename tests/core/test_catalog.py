@@ -11,11 +11,27 @@ from kiennghi.settings import Settings
 from kiennghi.taxonomy import load_taxonomy
 
 DOMAIN_CODES = {
-    "so-noi-vu", "so-tu-phap", "so-tai-chinh", "so-cong-thuong", "so-nong-nghiep-moi-truong",
-    "so-xay-dung", "so-khoa-hoc-cong-nghe", "so-van-hoa-the-thao-du-lich", "so-giao-duc-dao-tao",
-    "so-y-te", "thanh-tra-tinh", "van-phong-ubnd", "so-dan-toc-ton-giao", "so-ngoai-vu",
-    "cong-an-tinh", "bo-chi-huy-quan-su", "bhxh-tinh", "thue-tinh", "nhcsxh-tinh",
-    "dien-luc-tinh", "ubnd-cap-xa",
+    "so-noi-vu",
+    "so-tu-phap",
+    "so-tai-chinh",
+    "so-cong-thuong",
+    "so-nong-nghiep-moi-truong",
+    "so-xay-dung",
+    "so-khoa-hoc-cong-nghe",
+    "so-van-hoa-the-thao-du-lich",
+    "so-giao-duc-dao-tao",
+    "so-y-te",
+    "thanh-tra-tinh",
+    "van-phong-ubnd",
+    "so-dan-toc-ton-giao",
+    "so-ngoai-vu",
+    "cong-an-tinh",
+    "bo-chi-huy-quan-su",
+    "bhxh-tinh",
+    "thue-tinh",
+    "nhcsxh-tinh",
+    "dien-luc-tinh",
+    "ubnd-cap-xa",
 }
 
 
@@ -82,7 +98,7 @@ def test_bad_directory_row_is_named(tmp_path, catalog, row, message):
 
 def test_directory_missing_a_sector(tmp_path, catalog):
     lines = bundled_data_path("directory.csv").read_text(encoding="utf-8").splitlines()
-    path = _write(tmp_path, "d.csv", "\n".join(l for l in lines if ",thue," not in l) + "\n")
+    path = _write(tmp_path, "d.csv", "\n".join(x for x in lines if ",thue," not in x) + "\n")
     with pytest.raises(DirectoryError, match="thue"):
         load_directory(bundled_data_path("bodies.yaml"), path, catalog.taxonomy)
 
@@ -98,8 +114,11 @@ def test_dated_rows_follow_a_reorganisation(tmp_path, catalog):
 
 def test_province_without_ethnic_department_is_a_data_switch(tmp_path):
     text = bundled_data_path("directory.csv").read_text(encoding="utf-8")
-    path = _write(tmp_path, "d.csv", text.replace("dan-toc-ton-giao,so-dan-toc-ton-giao,",
-                                                  "dan-toc-ton-giao,so-noi-vu,"))
+    path = _write(
+        tmp_path,
+        "d.csv",
+        text.replace("dan-toc-ton-giao,so-dan-toc-ton-giao,", "dan-toc-ton-giao,so-noi-vu,"),
+    )
     settings = Settings.from_env({"KIENNGHI_HOME": str(tmp_path), "KIENNGHI_DIRECTORY": str(path)})
     assert load_catalog(settings).directory.assignment("dan-toc-ton-giao").lead == "so-noi-vu"
 
@@ -109,8 +128,14 @@ def test_province_without_ethnic_department_is_a_data_switch(tmp_path):
     [
         ("sectors: []", "ít nhất 2"),
         ("nothing: 1", "sectors"),
-        ("sectors:\n - {code: A B, label: x, description: y}\n - {code: b, label: x, description: y}", "A B"),
-        ("sectors:\n - {code: a, label: x, description: y}\n - {code: a, label: x, description: y}", "trùng"),
+        (
+            "sectors:\n - {code: A B, label: x, description: y}\n - {code: b, label: x, description: y}",
+            "A B",
+        ),
+        (
+            "sectors:\n - {code: a, label: x, description: y}\n - {code: a, label: x, description: y}",
+            "trùng",
+        ),
         ("sectors:\n - {code: a, description: y}\n - {code: b, label: x, description: y}", "label"),
         ("sectors: [", "Không đọc được"),
     ],

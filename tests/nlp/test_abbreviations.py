@@ -3,7 +3,11 @@ import pickle
 from nlp.abbreviations import AbbreviationExpander
 from nlp.transformers import TextNormalizer
 
-TABLE = {"GCNQSDĐ": "giấy chứng nhận quyền sử dụng đất", "TT": "thông tư", "UBND": "ủy ban nhân dân"}
+TABLE = {
+    "GCNQSDĐ": "giấy chứng nhận quyền sử dụng đất",
+    "TT": "thông tư",
+    "UBND": "ủy ban nhân dân",
+}
 
 
 def test_expansion_keeps_the_abbreviation():

@@ -89,7 +89,7 @@ def test_library_mismatch_is_refused(registry, fitted):
     meta = json.loads(path.read_text())
     meta["libraries"]["scikit-learn"] = "0.0.1"
     path.write_text(json.dumps(meta))
-    with pytest.raises(ModelRegistryError, match="scikit-learn 0.0.1"):
+    with pytest.raises(ModelRegistryError, match=r"scikit-learn 0\.0\.1"):
         registry.load(version)
 
 
