@@ -225,13 +225,18 @@ def evaluate(
     model: Annotated[str | None, typer.Option("--model", help="Phiên bản mô hình.")] = None,
     strip_diacritics: Annotated[bool, typer.Option(help="Bỏ dấu tiếng Việt trước khi đánh giá.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+    target_precision: Annotated[
+        float, typer.Option(help="Độ chính xác mong muốn khi tự động giao, để gợi ý ngưỡng duyệt.")
+    ] = 0.95,
 ) -> None:
-    """Đo độ chính xác của một mô hình trên tệp có nhãn."""
+    """Đo độ chính xác của một mô hình trên tệp có nhãn và gợi ý ngưỡng duyệt."""
     from dataclasses import replace
+
+    import numpy as np
 
     from nlp.normalize import strip_diacritics as strip
     from training.corpus import load_labelled
-    from training.metrics import score
+    from training.metrics import lead_predictions, score, threshold_for_precision
 
     console = _console()
     with _errors():
@@ -240,11 +245,27 @@ def evaluate(
         if strip_diacritics:
             items = [replace(i, text=strip(i.text)) for i in items]
         probs = classifier.probabilities([i.text for i in items])
-        result = score(items, probs, classifier.model.classes, classifier.catalog)
+        classes = classifier.model.classes
+        result = score(items, probs, classes, classifier.catalog)
+        top1, _ = lead_predictions(probs, classes, classifier.catalog)
+        correct = [p in i.accepted_leads for p, i in zip(top1, items, strict=True)]
+        choice = threshold_for_precision(probs.max(axis=1), np.array(correct, dtype=float), target_precision)
     if json_output:
-        print(json.dumps({"model": classifier.version, **result.as_dict()}, ensure_ascii=False))
+        suggestion = None if choice is None else vars(choice)
+        payload = {"model": classifier.version, **result.as_dict(), "suggested_threshold": suggestion}
+        print(json.dumps(payload, ensure_ascii=False))
         return
     _print_metrics(console, {f"{data.name} ({classifier.version})": result})
+    if choice is None:
+        console.print(
+            f"Không ngưỡng nào đạt độ chính xác {target_precision:.0%} khi tự động giao trên tệp này."
+        )
+    else:
+        console.print(
+            f"Ngưỡng duyệt gợi ý để tự động giao đúng ≥ {target_precision:.0%}: {choice.threshold:.2f} "
+            f"(tự động giao {choice.coverage:.0%}, đúng {choice.precision:.1%}; "
+            f"{1 - choice.coverage:.0%} cần cán bộ duyệt). Đặt trong policy.yaml: review_threshold."
+        )
 
 
 @models_app.command("list")

@@ -97,3 +97,27 @@ def score(
         auto_coverage=float(auto.mean()),
         auto_precision=float(lead_ok[auto].mean()) if auto.any() else None,
     )
+
+
+@dataclass(frozen=True)
+class ThresholdChoice:
+    threshold: float
+    precision: float
+    coverage: float
+
+
+def threshold_for_precision(
+    confidence: np.ndarray, correct: np.ndarray, target: float = 0.95
+) -> ThresholdChoice | None:
+    """The lowest review threshold whose auto-assigned items are right at least ``target`` of the time.
+
+    Lower thresholds auto-assign more; so the lowest one that keeps the precision is the one that
+    sends the fewest items to review. None when no threshold reaches the target.
+    """
+    best: ThresholdChoice | None = None
+    for t in sorted(set(np.round(confidence, 4)), reverse=True):
+        auto = confidence >= t
+        precision = float(correct[auto].mean())
+        if precision >= target:
+            best = ThresholdChoice(float(t), precision, float(auto.mean()))
+    return best
