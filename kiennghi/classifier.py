@@ -86,9 +86,7 @@ class PetitionClassifier:
         features = pipeline[:-1].transform([text])
         names = pipeline.steps[-2][1].get_feature_names_out()
         x = features.tocsr()
-        contributions = [
-            (float(v * row[j]), str(names[j])) for j, v in zip(x.indices, x.data, strict=True)
-        ]
+        contributions = [(float(v * row[j]), str(names[j])) for j, v in zip(x.indices, x.data, strict=True)]
         words: list[str] = []
         for weight, name in sorted(contributions, reverse=True):
             if weight <= 0 or len(words) >= top:

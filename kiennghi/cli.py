@@ -55,8 +55,13 @@ def _errors() -> Iterator[None]:
 def _progress(console: Console) -> Iterator[Any]:
     """A callback ``(message, done, total)`` shown as a rich progress bar on a terminal."""
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, disable=not console.is_terminal, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
     )
     task = bar.add_task("", total=1)
 
@@ -93,7 +98,9 @@ def _load_classifier(version: str | None, console: Console) -> Any:
 def classify(
     input: Annotated[Path, typer.Argument(help="Tệp đầu vào .jsonl, .csv hoặc .xlsx có cột 'text'.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Tệp kết quả (.jsonl, .csv, .xlsx).")],
-    model: Annotated[str | None, typer.Option("--model", help="Phiên bản mô hình (mặc định: đang dùng).")] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Phiên bản mô hình (mặc định: đang dùng).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Số kiến nghị xử lý mỗi lượt.")] = 1024,
 ) -> None:
     """Phân loại mọi kiến nghị trong một tệp và ghi lĩnh vực, cơ quan chủ trì, phối hợp."""
@@ -108,13 +115,21 @@ def classify(
             _fail(f"Không tìm thấy tệp đầu vào: {input}")
         classifier = _load_classifier(model, console)
         bar = Progress(
-            TextColumn("Đang phân loại"), BarColumn(), TextColumn("{task.completed:,} kiến nghị"),
-            TimeElapsedColumn(), console=console, disable=not console.is_terminal, transient=True,
+            TextColumn("Đang phân loại"),
+            BarColumn(),
+            TextColumn("{task.completed:,} kiến nghị"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not console.is_terminal,
+            transient=True,
         )
         with bar:
             task = bar.add_task("", total=None)
             summary = classify_file(
-                input, output, classifier, batch_size=batch_size,
+                input,
+                output,
+                classifier,
+                batch_size=batch_size,
                 on_batch=lambda n: bar.advance(task, n),
             )
     console.print(
@@ -163,8 +178,14 @@ def _print_metrics(console: Console, results: dict[str, Any]) -> None:
 @app.command()
 def train(
     config: Annotated[Path | None, typer.Option(help="Tệp cấu hình huấn luyện (YAML).")] = None,
-    data: Annotated[Path | None, typer.Option(help="Dữ liệu huấn luyện (thư mục hoặc tệp); mặc định: kho mẫu đi kèm.")] = None,
-    eval_data: Annotated[list[Path] | None, typer.Option("--eval", help="Tệp có nhãn để đánh giá thêm (lặp lại được).")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Dữ liệu huấn luyện (thư mục hoặc tệp); mặc định: kho mẫu đi kèm."),
+    ] = None,
+    eval_data: Annotated[
+        list[Path] | None,
+        typer.Option("--eval", help="Tệp có nhãn để đánh giá thêm (lặp lại được)."),
+    ] = None,
     activate: Annotated[bool, typer.Option(help="Kích hoạt mô hình mới sau khi huấn luyện.")] = True,
 ) -> None:
     """Huấn luyện, đánh giá (kiểm định chéo) và đăng ký một phiên bản mô hình mới."""
@@ -181,8 +202,13 @@ def train(
         evals = {p.name: load_labelled(p, catalog) for p in (eval_data or [])}
         with _progress(console) as progress:
             result = train_and_register(
-                _resolve_data(data), cfg, catalog, open_registry(settings),
-                eval_sets=evals, activate=activate, progress=progress,
+                _resolve_data(data),
+                cfg,
+                catalog,
+                open_registry(settings),
+                eval_sets=evals,
+                activate=activate,
+                progress=progress,
             )
     _print_metrics(console, {"kiểm định chéo": result.cv, **result.evaluations})
     registry = open_registry(settings)
@@ -199,13 +225,18 @@ def evaluate(
     model: Annotated[str | None, typer.Option("--model", help="Phiên bản mô hình.")] = None,
     strip_diacritics: Annotated[bool, typer.Option(help="Bỏ dấu tiếng Việt trước khi đánh giá.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+    target_precision: Annotated[
+        float, typer.Option(help="Độ chính xác mong muốn khi tự động giao, để gợi ý ngưỡng duyệt.")
+    ] = 0.95,
 ) -> None:
-    """Đo độ chính xác của một mô hình trên tệp có nhãn."""
+    """Đo độ chính xác của một mô hình trên tệp có nhãn và gợi ý ngưỡng duyệt."""
     from dataclasses import replace
+
+    import numpy as np
 
     from nlp.normalize import strip_diacritics as strip
     from training.corpus import load_labelled
-    from training.metrics import score
+    from training.metrics import lead_predictions, score, threshold_for_precision
 
     console = _console()
     with _errors():
@@ -214,11 +245,27 @@ def evaluate(
         if strip_diacritics:
             items = [replace(i, text=strip(i.text)) for i in items]
         probs = classifier.probabilities([i.text for i in items])
-        result = score(items, probs, classifier.model.classes, classifier.catalog)
+        classes = classifier.model.classes
+        result = score(items, probs, classes, classifier.catalog)
+        top1, _ = lead_predictions(probs, classes, classifier.catalog)
+        correct = [p in i.accepted_leads for p, i in zip(top1, items, strict=True)]
+        choice = threshold_for_precision(probs.max(axis=1), np.array(correct, dtype=float), target_precision)
     if json_output:
-        print(json.dumps({"model": classifier.version, **result.as_dict()}, ensure_ascii=False))
+        suggestion = None if choice is None else vars(choice)
+        payload = {"model": classifier.version, **result.as_dict(), "suggested_threshold": suggestion}
+        print(json.dumps(payload, ensure_ascii=False))
         return
     _print_metrics(console, {f"{data.name} ({classifier.version})": result})
+    if choice is None:
+        console.print(
+            f"Không ngưỡng nào đạt độ chính xác {target_precision:.0%} khi tự động giao trên tệp này."
+        )
+    else:
+        console.print(
+            f"Ngưỡng duyệt gợi ý để tự động giao đúng ≥ {target_precision:.0%}: {choice.threshold:.2f} "
+            f"(tự động giao {choice.coverage:.0%}, đúng {choice.precision:.1%}; "
+            f"{1 - choice.coverage:.0%} cần cán bộ duyệt). Đặt trong policy.yaml: review_threshold."
+        )
 
 
 @models_app.command("list")
@@ -232,20 +279,33 @@ def models_list() -> None:
         _console().print("Chưa có mô hình nào. Chạy 'kiennghi train' hoặc 'kiennghi classify'.")
         return
     table = Table(title="Các phiên bản mô hình")
-    for column in ("Phiên bản", "Đang dùng", "Tạo lúc", "Cấu hình", "Số kiến nghị", "Đúng chủ trì (KĐC)"):
+    for column in (
+        "Phiên bản",
+        "Đang dùng",
+        "Tạo lúc",
+        "Cấu hình",
+        "Số kiến nghị",
+        "Đúng chủ trì (KĐC)",
+    ):
         table.add_column(column)
     for row in rows:
         cv = (row.get("metrics") or {}).get("cross_validation") or {}
         acc = cv.get("lead_accuracy")
         table.add_row(
-            row["version"], "✔" if row["active"] else "", row["created_at"], row.get("name", ""),
-            str(row.get("data", {}).get("n_items", "")), f"{acc:.1%}" if acc is not None else "–",
+            row["version"],
+            "✔" if row["active"] else "",
+            row["created_at"],
+            row.get("name", ""),
+            str(row.get("data", {}).get("n_items", "")),
+            f"{acc:.1%}" if acc is not None else "–",
         )
     Console().print(table)
 
 
 @models_app.command("show")
-def models_show(version: Annotated[str | None, typer.Argument(help="Phiên bản; mặc định: đang dùng.")] = None) -> None:
+def models_show(
+    version: Annotated[str | None, typer.Argument(help="Phiên bản; mặc định: đang dùng.")] = None,
+) -> None:
     """Xem siêu dữ liệu của một phiên bản."""
     from kiennghi.loader import open_registry
 
@@ -259,7 +319,9 @@ def models_show(version: Annotated[str | None, typer.Argument(help="Phiên bản
 
 
 @models_app.command("activate")
-def models_activate(version: Annotated[str, typer.Argument(help="Phiên bản cần kích hoạt.")]) -> None:
+def models_activate(
+    version: Annotated[str, typer.Argument(help="Phiên bản cần kích hoạt.")],
+) -> None:
     """Kích hoạt một phiên bản mô hình."""
     from kiennghi.loader import open_registry
 

@@ -124,7 +124,7 @@ def load_directory(bodies_path: Path, table_path: Path, taxonomy: Taxonomy) -> D
     known = {b.code for b in bodies}
     rows: list[DirectoryRow] = []
     try:
-        handle = Path(table_path).open(encoding="utf-8-sig", newline="")
+        handle = Path(table_path).open(encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
     except OSError as e:
         raise DirectoryError(f"Không đọc được bảng phân công {table_path}: {e}") from e
     with handle:

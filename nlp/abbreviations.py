@@ -39,8 +39,9 @@ class AbbreviationExpander:
     def _expand(self, match: re.Match[str]) -> str:
         token = match.group(0)
         expansion = self.table.get(token)
-        if expansion is None:
-            expansion = self._loose.get(strip_diacritics(token).lower())
+        if expansion is None and len(token) >= 4:
+            loose = token.lower()
+            expansion = self._loose.get(loose if loose.isascii() else strip_diacritics(loose))
         return f"{token} ({expansion})" if expansion else token
 
     def __call__(self, text: str) -> str:

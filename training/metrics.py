@@ -71,9 +71,7 @@ def score(
     threshold = catalog.policy.review_threshold if review_threshold is None else review_threshold
     top1, topk = lead_predictions(probs, classes, catalog)
     lead_ok = np.array([p in it.accepted_leads for p, it in zip(top1, items, strict=True)])
-    top3_ok = np.array(
-        [bool(set(ks) & it.accepted_leads) for ks, it in zip(topk, items, strict=True)]
-    )
+    top3_ok = np.array([bool(set(ks) & it.accepted_leads) for ks, it in zip(topk, items, strict=True)])
     confidence = probs.max(axis=1)
     labelled = [i for i, it in enumerate(items) if it.sector is not None]
     sector_acc = sector_f1 = None
@@ -99,3 +97,27 @@ def score(
         auto_coverage=float(auto.mean()),
         auto_precision=float(lead_ok[auto].mean()) if auto.any() else None,
     )
+
+
+@dataclass(frozen=True)
+class ThresholdChoice:
+    threshold: float
+    precision: float
+    coverage: float
+
+
+def threshold_for_precision(
+    confidence: np.ndarray, correct: np.ndarray, target: float = 0.95
+) -> ThresholdChoice | None:
+    """The lowest review threshold whose auto-assigned items are right at least ``target`` of the time.
+
+    Lower thresholds auto-assign more; so the lowest one that keeps the precision is the one that
+    sends the fewest items to review. None when no threshold reaches the target.
+    """
+    best: ThresholdChoice | None = None
+    for t in sorted(set(np.round(confidence, 4)), reverse=True):
+        auto = confidence >= t
+        precision = float(correct[auto].mean())
+        if precision >= target:
+            best = ThresholdChoice(float(t), precision, float(auto.mean()))
+    return best

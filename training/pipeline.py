@@ -21,6 +21,7 @@ DEFAULT_FEATURES: dict[str, Any] = {
     "accentless_words": [1, 3],  # syllable n-grams with diacritics removed
     "accentless_chars": [2, 5],  # character n-grams (within word boundaries) without diacritics
     "segment": False,  # underthesea word segmentation before the n-grams
+    "mask_places": False,  # one token for proper place names after xã, huyện, thôn …
     "min_df": 1,
     "max_features": 300_000,
 }
@@ -43,26 +44,49 @@ def _features(cfg: Mapping[str, Any]) -> FeatureUnion:
     if cfg.get("words"):
         lo, hi = cfg["words"]
         parts.append(
-            ("words", _tfidf(ngram_range=(lo, hi), token_pattern=token, lowercase=False,
-                             min_df=cfg.get("min_df", 1), max_features=cap))
+            (
+                "words",
+                _tfidf(
+                    ngram_range=(lo, hi),
+                    token_pattern=token,
+                    lowercase=False,
+                    min_df=cfg.get("min_df", 1),
+                    max_features=cap,
+                ),
+            )
         )
     if cfg.get("accentless_words"):
         lo, hi = cfg["accentless_words"]
         parts.append(
-            ("accentless_words",
-             _tfidf(ngram_range=(lo, hi), token_pattern=token, preprocessor=accentless_lower,
-                    min_df=cfg.get("min_df", 1), max_features=cap))
+            (
+                "accentless_words",
+                _tfidf(
+                    ngram_range=(lo, hi),
+                    token_pattern=token,
+                    preprocessor=accentless_lower,
+                    min_df=cfg.get("min_df", 1),
+                    max_features=cap,
+                ),
+            )
         )
     if cfg.get("accentless_chars"):
         lo, hi = cfg["accentless_chars"]
         parts.append(
-            ("accentless_chars",
-             _tfidf(analyzer="char_wb", ngram_range=(lo, hi), preprocessor=accentless_lower,
-                    min_df=cfg.get("min_df", 1), max_features=cap))
+            (
+                "accentless_chars",
+                _tfidf(
+                    analyzer="char_wb",
+                    ngram_range=(lo, hi),
+                    preprocessor=accentless_lower,
+                    min_df=cfg.get("min_df", 1),
+                    max_features=cap,
+                ),
+            )
         )
     if not parts:
-        raise TrainingError("Cấu hình đặc trưng rỗng: cần ít nhất một trong words, "
-                            "accentless_words, accentless_chars")
+        raise TrainingError(
+            "Cấu hình đặc trưng rỗng: cần ít nhất một trong words, accentless_words, accentless_chars"
+        )
     return FeatureUnion(parts)
 
 
@@ -71,8 +95,12 @@ def _classifier(cfg: Mapping[str, Any], seed: int) -> Any:
     c = float(cfg.get("C", 1.0))
     if kind == "svm":
         base = LinearSVC(C=c, class_weight=cfg.get("class_weight", "balanced"), random_state=seed)
-        return CalibratedClassifierCV(base, method=cfg.get("calibration", "sigmoid"),
-                                      cv=int(cfg.get("calibration_folds", 5)), ensemble=False)
+        return CalibratedClassifierCV(
+            base,
+            method=cfg.get("calibration", "sigmoid"),
+            cv=int(cfg.get("calibration_folds", 5)),
+            ensemble=False,
+        )
     if kind == "logreg":
         return LogisticRegression(C=c, max_iter=2000, class_weight=cfg.get("class_weight", "balanced"))
     raise TrainingError(f"Bộ phân loại '{kind}' không được hỗ trợ; chọn 'svm' hoặc 'logreg'")
@@ -89,7 +117,8 @@ def build_pipeline(
     Saved whole, so serving never re-implements preprocessing.
     """
     feats = {**DEFAULT_FEATURES, **(features or {})}
-    steps: list[tuple[str, Any]] = [("normalize", TextNormalizer(abbreviations=abbreviations))]
+    normalizer = TextNormalizer(abbreviations=abbreviations, mask_places=bool(feats.get("mask_places")))
+    steps: list[tuple[str, Any]] = [("normalize", normalizer)]
     if feats.get("segment"):
         steps.append(("segment", WordSegmentTransformer()))
     steps.append(("features", _features(feats)))

@@ -92,27 +92,43 @@ def render_report(
         lead, _ = lead_predictions(probs, ev_classes, catalog)
         curves[name] = (
             probs.max(axis=1),
-            np.array([p in i.accepted_leads for p, i in zip(lead, eval_sets[name], strict=True)],
-                     dtype=float),
+            np.array(
+                [p in i.accepted_leads for p, i in zip(lead, eval_sets[name], strict=True)],
+                dtype=float,
+            ),
         )
     metrics = metadata["metrics"]
     names = [n for n, v in metrics.items() if v]
-    keys = ["n", "lead_accuracy", "lead_top3_accuracy", "sector_accuracy", "sector_macro_f1",
-            "lead_macro_f1", "ece", "review_threshold", "auto_coverage", "auto_precision"]
+    keys = [
+        "n",
+        "lead_accuracy",
+        "lead_top3_accuracy",
+        "sector_accuracy",
+        "sector_macro_f1",
+        "lead_macro_f1",
+        "ece",
+        "review_threshold",
+        "auto_coverage",
+        "auto_precision",
+    ]
     labels = {
-        "n": "Số kiến nghị", "lead_accuracy": "Đúng cơ quan chủ trì",
-        "lead_top3_accuracy": "Đúng trong 3 gợi ý", "sector_accuracy": "Đúng lĩnh vực",
-        "sector_macro_f1": "Macro-F1 lĩnh vực", "lead_macro_f1": "Macro-F1 cơ quan",
-        "ece": "Sai số hiệu chỉnh (ECE)", "review_threshold": "Ngưỡng duyệt",
-        "auto_coverage": "Tỷ lệ tự động giao", "auto_precision": "Độ chính xác khi tự động giao",
+        "n": "Số kiến nghị",
+        "lead_accuracy": "Đúng cơ quan chủ trì",
+        "lead_top3_accuracy": "Đúng trong 3 gợi ý",
+        "sector_accuracy": "Đúng lĩnh vực",
+        "sector_macro_f1": "Macro-F1 lĩnh vực",
+        "lead_macro_f1": "Macro-F1 cơ quan",
+        "ece": "Sai số hiệu chỉnh (ECE)",
+        "review_threshold": "Ngưỡng duyệt",
+        "auto_coverage": "Tỷ lệ tự động giao",
+        "auto_precision": "Độ chính xác khi tự động giao",
     }
     lines = [
         f"# Báo cáo mô hình {metadata.get('version', '')} ({metadata['name']})",
         "",
         f"- Dữ liệu: `{metadata['data']['path']}` — {metadata['data']['n_items']} kiến nghị, "
         f"sha256 `{metadata['data']['sha256'][:16]}…`",
-        f"- Mã nguồn: {metadata['code_version']}; thời gian huấn luyện: "
-        f"{metadata['training_seconds']} giây",
+        f"- Mã nguồn: {metadata['code_version']}; thời gian huấn luyện: {metadata['training_seconds']} giây",
         f"- Cấu hình: `{metadata['config']}`",
         "",
         "| Chỉ số | " + " | ".join(names) + " |",
@@ -123,7 +139,13 @@ def render_report(
     counts: dict[str, int] = {}
     for item in items:
         counts[str(item.sector)] = counts.get(str(item.sector), 0) + 1
-    lines += ["", "## Số ví dụ theo lĩnh vực", "", "| Lĩnh vực | Nhãn | Số ví dụ |", "| --- | --- | --- |"]
+    lines += [
+        "",
+        "## Số ví dụ theo lĩnh vực",
+        "",
+        "| Lĩnh vực | Nhãn | Số ví dụ |",
+        "| --- | --- | --- |",
+    ]
     lines += [f"| {c} | {catalog.taxonomy.get(c).label} | {counts.get(c, 0)} |" for c in classes]
     lines += ["", "![Ma trận nhầm lẫn](confusion.png)", "", "![Hiệu chỉnh](calibration.png)", ""]
     return {

@@ -101,9 +101,7 @@ def _augment(items: Sequence[LabelledItem], share: float, seed: int) -> tuple[li
     return texts, labels
 
 
-def fit_model(
-    items: Sequence[LabelledItem], config: TrainConfig, abbreviations: dict[str, str]
-) -> Pipeline:
+def fit_model(items: Sequence[LabelledItem], config: TrainConfig, abbreviations: dict[str, str]) -> Pipeline:
     """Fit the whole pipeline on labelled items (with accent-free copies added)."""
     texts, labels = _augment(items, config.accentless_augment, config.seed)
     pipeline = build_pipeline(config.features, config.classifier, abbreviations, config.seed)
@@ -136,7 +134,11 @@ def _code_version() -> str:
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+            check=False,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         sha = ""
@@ -207,8 +209,7 @@ def train_and_register(
     files: dict[str, bytes] = {}
     if evaluate and cv_probs is not None:
         progress("Viết báo cáo mô hình", 0, 1)
-        files = render_report(metadata, items, cv_probs, classes, catalog,
-                              eval_sets or {}, eval_probs)
+        files = render_report(metadata, items, cv_probs, classes, catalog, eval_sets or {}, eval_probs)
     version = registry.register(pipeline, metadata, files=files, activate=activate)
     progress("Đã đăng ký mô hình", 1, 1)
     return TrainResult(version, cv_result, evaluations, seconds, len(items))
