@@ -41,8 +41,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings or Settings.from_env(),
-                                  config or ServiceConfig.from_env(), classifier, clock, migrate)
+        import anyio.to_thread
+
+        service_config = config or ServiceConfig.from_env()
+        anyio.to_thread.current_default_thread_limiter().total_tokens = service_config.threads
+        services = build_services(settings or Settings.from_env(), service_config, classifier,
+                                  clock, migrate)
         app.state.services = services
         try:
             yield

@@ -26,6 +26,9 @@ class ServiceConfig:
     training_data: Path | None = None
     holdout: Path | None = None
     db_pool_size: int = 10
+    # Threads running request handlers per worker. Handlers are CPU-bound Python: more threads
+    # than this only contend for the GIL (the default pool has 40).
+    threads: int = 8
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
@@ -42,4 +45,5 @@ class ServiceConfig:
             training_data=path("KIENNGHI_TRAINING_DATA"),
             holdout=path("KIENNGHI_HOLDOUT"),
             db_pool_size=int(env.get("KIENNGHI_DB_POOL_SIZE") or cls.db_pool_size),
+            threads=int(env.get("KIENNGHI_THREADS") or cls.threads),
         )
