@@ -69,8 +69,10 @@ def make_engine(url: str, schema: str | None = None, pool_size: int = 10) -> Eng
     """An engine tuned for the service; ``schema`` (PostgreSQL only) isolates a test run."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 10},
-            pool_size=pool_size, max_overflow=20,
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            pool_size=pool_size,
+            max_overflow=20,
         )
         writers = _SqliteWriters()
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -81,9 +83,7 @@ def make_engine(url: str, schema: str | None = None, pool_size: int = 10) -> Eng
     options: dict[str, Any] = {}
     if schema:
         options["connect_args"] = {"options": f"-csearch_path={schema}"}
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, **options
-    )
+    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, **options)
 
 
 def make_sessionmaker(engine: Engine, read_only: bool = False) -> sessionmaker[Session]:

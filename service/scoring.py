@@ -73,9 +73,7 @@ class FastScorer:
             if len(calibrated.classes_) < 3:
                 return None
             for cc in calibrated.calibrated_classifiers_:
-                if not hasattr(cc.estimator, "coef_") or len(cc.calibrators) != len(
-                    cc.estimator.classes_
-                ):
+                if not hasattr(cc.estimator, "coef_") or len(cc.calibrators) != len(cc.estimator.classes_):
                     return None
             scorer = cls(pipeline)
             expected = pipeline.predict_proba(_PROBES)
@@ -102,8 +100,7 @@ class FastScorer:
             proba = np.zeros((features.shape[0], n))
             proba[:, index] = self._expit(-(a * decision + b))
             denominator = proba.sum(axis=1, keepdims=True)
-            proba = np.divide(proba, denominator, out=np.full_like(proba, 1 / n),
-                              where=denominator != 0)
+            proba = np.divide(proba, denominator, out=np.full_like(proba, 1 / n), where=denominator != 0)
             total += proba
         total /= len(self._folds)
         total[(total > 1.0) & (total <= 1.0 + 1e-5)] = 1.0
@@ -163,8 +160,7 @@ class Batcher:
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="classify-batcher",
-                                                    daemon=True)
+                    self._thread = threading.Thread(target=self._run, name="classify-batcher", daemon=True)
                     self._thread.start()
 
     def _run(self) -> None:
@@ -195,7 +191,7 @@ class Batcher:
             return
         start = 0
         for r in requests:
-            r.result = results[start:start + len(r.texts)]
+            r.result = results[start : start + len(r.texts)]
             start += len(r.texts)
             r.done.set()
 
