@@ -9,7 +9,7 @@ import numpy as np
 
 from kiennghi.catalog import Catalog
 
-__all__ = ["Candidate", "Classification", "assign"]
+__all__ = ["Candidate", "Classification", "assign", "body_distribution"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,23 @@ class Classification:
         return record
 
 
+def body_distribution(
+    probabilities: np.ndarray, classes: list[str], catalog: Catalog, on: date | None = None
+) -> list[tuple[str, str, float]]:
+    """(lead body, its most probable sector, total probability of its sectors), most probable first.
+
+    Several sectors share a lead body (Sở Nông nghiệp và Môi trường leads seven), so the chance
+    that a body is the right lead is the sum over its sectors.
+    """
+    totals: dict[str, float] = {}
+    best: dict[str, str] = {}
+    for i in np.argsort(-probabilities):
+        lead = catalog.directory.assignment(classes[i], on).lead
+        totals[lead] = totals.get(lead, 0.0) + float(probabilities[i])
+        best.setdefault(lead, classes[i])
+    return sorted(((b, best[b], p) for b, p in totals.items()), key=lambda x: -x[2])
+
+
 def assign(
     probabilities: np.ndarray,
     classes: list[str],
@@ -50,35 +67,27 @@ def assign(
 ) -> Classification:
     """Apply the dated directory and the policy to one row of sector probabilities.
 
-    The lead body comes from the top sector; coordinating bodies from the directory row of that
-    sector, then the lead of the second sector when it is probable enough (a petition about
-    funding for a school is finance first, education second).
+    The lead is the body with the highest total probability over its sectors, and the sector
+    shown is that body's most probable one; the confidence is the body's probability (the chance
+    the lead is right, which is what decides review). Coordinating bodies come from the directory
+    row of that sector, then the second body when it is probable enough (a petition about funding
+    for a school is finance first, education second). Candidates are the top bodies, distinct.
     """
-    order = np.argsort(-probabilities)
-    top = classes[order[0]]
-    confidence = float(probabilities[order[0]])
+    ranked = body_distribution(probabilities, classes, catalog, on)
+    lead, top, confidence = ranked[0]
     main = catalog.directory.assignment(top, on)
     coordinating = list(main.coordinating)
-    if len(order) > 1:
-        second = classes[order[1]]
-        if float(probabilities[order[1]]) >= catalog.policy.second_sector_min_probability:
-            second_lead = catalog.directory.assignment(second, on).lead
-            if second_lead != main.lead and second_lead not in coordinating:
-                coordinating.append(second_lead)
-    candidates = [
-        Candidate(
-            classes[i],
-            catalog.directory.assignment(classes[i], on).lead,
-            round(float(probabilities[i]), 4),
-        )
-        for i in order[:top_k]
-    ]
+    if len(ranked) > 1:
+        second_lead, _, second_p = ranked[1]
+        if second_p >= catalog.policy.second_sector_min_probability and second_lead not in coordinating:
+            coordinating.append(second_lead)
+    candidates = [Candidate(sector, body, round(p, 4)) for body, sector, p in ranked[:top_k]]
     return Classification(
         sector=top,
         sector_label=catalog.taxonomy.get(top).label,
         confidence=round(confidence, 4),
-        lead_department=main.lead,
-        coordinating_departments=coordinating,
+        lead_department=lead,
+        coordinating_departments=[c for c in coordinating if c != lead],
         candidates=candidates,
         needs_review=confidence < catalog.policy.review_threshold,
         model_version=model_version,

@@ -236,7 +236,7 @@ def evaluate(
 
     from nlp.normalize import strip_diacritics as strip
     from training.corpus import load_labelled
-    from training.metrics import lead_predictions, score, threshold_for_precision
+    from training.metrics import lead_confidence, lead_predictions, score, threshold_for_precision
 
     console = _console()
     with _errors():
@@ -249,7 +249,8 @@ def evaluate(
         result = score(items, probs, classes, classifier.catalog)
         top1, _ = lead_predictions(probs, classes, classifier.catalog)
         correct = [p in i.accepted_leads for p, i in zip(top1, items, strict=True)]
-        choice = threshold_for_precision(probs.max(axis=1), np.array(correct, dtype=float), target_precision)
+        confidence = lead_confidence(probs, classes, classifier.catalog)
+        choice = threshold_for_precision(confidence, np.array(correct, dtype=float), target_precision)
     if json_output:
         suggestion = None if choice is None else vars(choice)
         payload = {"model": classifier.version, **result.as_dict(), "suggested_threshold": suggestion}

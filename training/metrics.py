@@ -48,12 +48,22 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
 def lead_predictions(
     probs: np.ndarray, classes: Sequence[str], catalog: Catalog, k: int = 3
 ) -> tuple[list[str], list[list[str]]]:
-    """Lead body of the top sector, and the distinct leads of the top-k sectors, per row."""
-    leads_of = {c: catalog.directory.assignment(c).lead for c in classes}
-    order = np.argsort(-probs, axis=1)
-    top1 = [leads_of[classes[row[0]]] for row in order]
-    topk = [[leads_of[classes[j]] for j in row[:k]] for row in order]
+    """Lead body and the k most probable distinct bodies per row (as :func:`assign` decides)."""
+    from kiennghi.assigner import body_distribution
+
+    top1, topk = [], []
+    for row in probs:
+        ranked = body_distribution(row, list(classes), catalog)
+        top1.append(ranked[0][0])
+        topk.append([body for body, _, _ in ranked[:k]])
     return top1, topk
+
+
+def lead_confidence(probs: np.ndarray, classes: Sequence[str], catalog: Catalog) -> np.ndarray:
+    """Probability of the chosen lead body per row (the confidence the review threshold uses)."""
+    from kiennghi.assigner import body_distribution
+
+    return np.array([body_distribution(row, list(classes), catalog)[0][2] for row in probs])
 
 
 def score(
@@ -72,7 +82,7 @@ def score(
     top1, topk = lead_predictions(probs, classes, catalog)
     lead_ok = np.array([p in it.accepted_leads for p, it in zip(top1, items, strict=True)])
     top3_ok = np.array([bool(set(ks) & it.accepted_leads) for ks, it in zip(topk, items, strict=True)])
-    confidence = probs.max(axis=1)
+    confidence = lead_confidence(probs, classes, catalog)
     labelled = [i for i, it in enumerate(items) if it.sector is not None]
     sector_acc = sector_f1 = None
     if labelled:
@@ -117,6 +127,8 @@ def threshold_for_precision(
     best: ThresholdChoice | None = None
     for t in sorted(set(np.round(confidence, 4)), reverse=True):
         auto = confidence >= t
+        if not auto.any():
+            continue
         precision = float(correct[auto].mean())
         if precision >= target:
             best = ThresholdChoice(float(t), precision, float(auto.mean()))

@@ -10,7 +10,7 @@ import numpy as np
 
 from kiennghi.catalog import Catalog
 from training.corpus import LabelledItem
-from training.metrics import lead_predictions
+from training.metrics import lead_confidence, lead_predictions
 
 __all__ = ["render_report"]
 
@@ -84,14 +84,14 @@ def render_report(
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     top1, _ = lead_predictions(cv_probs, classes, catalog)
     curves["Kiểm định chéo"] = (
-        cv_probs.max(axis=1),
+        lead_confidence(cv_probs, classes, catalog),
         np.array([p in i.accepted_leads for p, i in zip(top1, items, strict=True)], dtype=float),
     )
     for name, probs in eval_probs.items():
         ev_classes = list(metadata["labels"])
         lead, _ = lead_predictions(probs, ev_classes, catalog)
         curves[name] = (
-            probs.max(axis=1),
+            lead_confidence(probs, ev_classes, catalog),
             np.array(
                 [p in i.accepted_leads for p, i in zip(lead, eval_sets[name], strict=True)],
                 dtype=float,

@@ -95,8 +95,10 @@ class Connection:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
-        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.key}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
         self.writer.write(head.encode() + body)
         status_line = await self.reader.readline()
         if not status_line:
@@ -117,8 +119,9 @@ class Connection:
             self.writer.close()
 
 
-async def run_phase(port: int, key: str, concurrency: int, duration: float, max_requests: int,
-                    rate: float | None, offset: int) -> dict[str, Any]:
+async def run_phase(
+    port: int, key: str, concurrency: int, duration: float, max_requests: int, rate: float | None, offset: int
+) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
     counter = iter(range(max_requests))
@@ -138,8 +141,9 @@ async def run_phase(port: int, key: str, concurrency: int, duration: float, max_
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                body = json.dumps({"text": text(offset + i), "association": "hoi-nong-dan"},
-                                  ensure_ascii=False).encode()
+                body = json.dumps(
+                    {"text": text(offset + i), "association": "hoi-nong-dan"}, ensure_ascii=False
+                ).encode()
                 status = 0
                 for _attempt in range(2):  # a closed keep-alive connection is reopened once
                     try:
@@ -159,17 +163,26 @@ async def run_phase(port: int, key: str, concurrency: int, duration: float, max_
     elapsed = time.perf_counter() - began
     ms = [v * 1000 for v in latencies]
     return {
-        "requests": len(ms), "errors": errors, "seconds": round(elapsed, 2),
+        "requests": len(ms),
+        "errors": errors,
+        "seconds": round(elapsed, 2),
         "rps": round(len(ms) / elapsed, 1),
-        "p50_ms": round(percentile(ms, 0.50), 2), "p95_ms": round(percentile(ms, 0.95), 2),
+        "p50_ms": round(percentile(ms, 0.50), 2),
+        "p95_ms": round(percentile(ms, 0.95), 2),
         "p99_ms": round(percentile(ms, 0.99), 2),
         "mean_ms": round(statistics.fmean(ms), 2) if ms else float("nan"),
     }
 
 
 def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "kiennghi.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=600, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "kiennghi.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     return done.stdout
 
 
@@ -182,8 +195,14 @@ def prepare_model(home: Path, corpus: Path | None) -> None:
     from training.train import load_config, train_and_register
 
     settings = Settings.from_env({"KIENNGHI_HOME": str(home)})
-    train_and_register(corpus or seed_corpus_dir(), load_config(None), load_catalog(settings),
-                       ModelRegistry(settings.registry_dir), evaluate=False, activate=True)
+    train_and_register(
+        corpus or seed_corpus_dir(),
+        load_config(None),
+        load_catalog(settings),
+        ModelRegistry(settings.registry_dir),
+        evaluate=False,
+        activate=True,
+    )
 
 
 def main() -> None:
@@ -192,8 +211,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rate", type=float, default=300.0, help="open-loop requests/s")
-    parser.add_argument("--light-rate", type=float, default=20.0,
-                        help="a short open-loop phase at this rate: latency without queueing")
+    parser.add_argument(
+        "--light-rate",
+        type=float,
+        default=20.0,
+        help="a short open-loop phase at this rate: latency without queueing",
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase (≤ 30)")
     parser.add_argument("--max-requests", type=int, default=6000, help="per phase (≤ 20000)")
     parser.add_argument("--corpus", type=Path, help="training data for the model")
@@ -228,9 +251,19 @@ def main() -> None:
         port = free_port()
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "kiennghi.cli", "serve", "--port", str(port),
-             "--workers", str(args.workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "kiennghi.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         import httpx
@@ -240,8 +273,10 @@ def main() -> None:
             if process.poll() is not None or time.perf_counter() - started > 120:
                 raise SystemExit("the service did not start")
             try:
-                if live is None and httpx.get(f"http://127.0.0.1:{port}/healthz",
-                                              timeout=1).status_code == 200:
+                if (
+                    live is None
+                    and httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+                ):
                     live = time.perf_counter() - started
                 if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                     ready = time.perf_counter() - started
@@ -250,22 +285,21 @@ def main() -> None:
             time.sleep(0.02)
         # Warm up every worker (first requests load caches) before measuring.
         asyncio.run(run_phase(port, key, args.concurrency, 2.0, 400, 150.0, 10_000_000))
-        light = asyncio.run(run_phase(port, key, args.concurrency, 5.0, 1000, args.light_rate,
-                                      5_000_000))
+        light = asyncio.run(run_phase(port, key, args.concurrency, 5.0, 1000, args.light_rate, 5_000_000))
         cpu0 = group_cpu_seconds(process.pid)
-        open_loop = asyncio.run(run_phase(port, key, args.concurrency, duration, max_requests,
-                                          args.rate, 0))
+        open_loop = asyncio.run(run_phase(port, key, args.concurrency, duration, max_requests, args.rate, 0))
         cpu1 = group_cpu_seconds(process.pid)
-        closed = asyncio.run(run_phase(port, key, args.concurrency, duration, max_requests,
-                                       None, 1_000_000))
+        closed = asyncio.run(run_phase(port, key, args.concurrency, duration, max_requests, None, 1_000_000))
         cpu2 = group_cpu_seconds(process.pid)
         # Server CPU per request does not depend on what else the machine runs: 2 cores divided
         # by it bounds the requests/s of an otherwise idle machine.
         open_loop["server_cpu_ms_per_req"] = round(1000 * (cpu1 - cpu0) / open_loop["requests"], 2)
         closed["server_cpu_ms_per_req"] = round(1000 * (cpu2 - cpu1) / closed["requests"], 2)
         result = {
-            "database": "postgresql" if schema else "sqlite", "workers": args.workers,
-            "concurrency": args.concurrency, "start_live_s": round(live or 0, 2),
+            "database": "postgresql" if schema else "sqlite",
+            "workers": args.workers,
+            "concurrency": args.concurrency,
+            "start_live_s": round(live or 0, 2),
             "start_ready_s": round(ready, 2),
             "light_load": {"target_rps": args.light_rate, **light},
             "open_loop": {"target_rps": args.rate, **open_loop},
@@ -274,17 +308,23 @@ def main() -> None:
         if args.json:
             print(json.dumps(result))
         else:
-            print(f"{result['database']}, {args.workers} worker(s), {args.concurrency} clients; "
-                  f"start: listening {result['start_live_s']} s, ready {ready:.2f} s")
+            print(
+                f"{result['database']}, {args.workers} worker(s), {args.concurrency} clients; "
+                f"start: listening {result['start_live_s']} s, ready {ready:.2f} s"
+            )
             light["server_cpu_ms_per_req"] = "–"
-            for name, r in ((f"open loop @{args.light_rate:g}/s", light),
-                            (f"open loop @{args.rate:g}/s", open_loop), ("closed loop", closed)):
-                print(f"  {name:18s} {r['requests']:6d} req in {r['seconds']:5.1f} s = "
-                      f"{r['rps']:7.1f} req/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} "
-                      f"ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  "
-                      f"server CPU {r['server_cpu_ms_per_req']} ms/req")
-            print(f"  machine load average at the end: {os.getloadavg()[0]:.1f} on "
-                  f"{os.cpu_count()} cores")
+            for name, r in (
+                (f"open loop @{args.light_rate:g}/s", light),
+                (f"open loop @{args.rate:g}/s", open_loop),
+                ("closed loop", closed),
+            ):
+                print(
+                    f"  {name:18s} {r['requests']:6d} req in {r['seconds']:5.1f} s = "
+                    f"{r['rps']:7.1f} req/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} "
+                    f"ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  "
+                    f"server CPU {r['server_cpu_ms_per_req']} ms/req"
+                )
+            print(f"  machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         if process is not None:
             os.killpg(process.pid, signal.SIGTERM)

@@ -60,11 +60,32 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+def pinned_policy(folder: Path, review_threshold: float = 0.6) -> Path:
+    """A copy of the bundled policy with a fixed review threshold: the tests are written for it,
+    and the bundled default is chosen from the real dev set and may change."""
+    import re
+
+    from kiennghi.resources import bundled_data_path
+
+    text = bundled_data_path("policy.yaml").read_text(encoding="utf-8")
+    path = folder / "policy.yaml"
+    path.write_text(
+        re.sub(r"(?m)^review_threshold:.*$", f"review_threshold: {review_threshold}", text), encoding="utf-8"
+    )
+    return path
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     home = tmp_path / "home"
     home.mkdir()
-    return Settings.from_env({"KIENNGHI_HOME": str(home), "KIENNGHI_DATABASE_URL": database_url})
+    return Settings.from_env(
+        {
+            "KIENNGHI_HOME": str(home),
+            "KIENNGHI_DATABASE_URL": database_url,
+            "KIENNGHI_POLICY": str(pinned_policy(tmp_path)),
+        }
+    )
 
 
 @dataclass
@@ -108,8 +129,7 @@ def make_keys(services: Any) -> dict[str, str]:
     keys = {}
     with services.unit() as repo:
         for who, (role, department) in PEOPLE.items():
-            keys[who] = create_key(repo, services.catalog, role, department, who,
-                                   services.clock())[1]
+            keys[who] = create_key(repo, services.catalog, role, department, who, services.clock())[1]
     return keys
 
 

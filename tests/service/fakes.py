@@ -48,8 +48,7 @@ class FakeClassifier:
         return probs
 
     def classify(self, texts: Sequence[str], on: date | None = None) -> list[Classification]:
-        return [assign(self._probs(t), self.classes, self.catalog, self.version, on)
-                for t in texts]
+        return [assign(self._probs(t), self.classes, self.catalog, self.version, on) for t in texts]
 
     def explain(self, text: str, sector: str, top: int = 8) -> list[str]:
         plain = strip_diacritics(text).lower()

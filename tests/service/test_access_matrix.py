@@ -20,7 +20,8 @@ FUNDING = "Đề nghị hỗ trợ kinh phí cho chi hội"  # waits in review
 SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/petitions"): {"json": {"text": HOSPITAL}},
     ("POST", "/api/v1/petitions/upload"): {
-        "files": {"file": ("a.csv", "text\nBệnh viện quá tải\n".encode(), "text/csv")}},
+        "files": {"file": ("a.csv", "text\nBệnh viện quá tải\n".encode(), "text/csv")}
+    },
     ("GET", "/api/v1/petitions"): {},
     ("GET", "/api/v1/petitions/export"): {"params": {"format": "csv"}},
     ("GET", "/api/v1/petitions/{code}"): {},
@@ -28,8 +29,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/petitions/{code}/status"): {"json": {"status": "in_progress"}},
     ("POST", "/api/v1/petitions/{code}/answer"): {"json": {"answer_text": "Đã xử lý"}},
     ("POST", "/api/v1/petitions/{code}/return"): {"json": {"reason": "Không phải việc của sở"}},
-    ("POST", "/api/v1/petitions/{code}/reassign"): {
-        "json": {"sector": "y-te", "reason": "Giao lại"}},
+    ("POST", "/api/v1/petitions/{code}/reassign"): {"json": {"sector": "y-te", "reason": "Giao lại"}},
     ("POST", "/api/v1/petitions/{code}/close"): {},
     ("GET", "/api/v1/review"): {},
     ("POST", "/api/v1/review/{code}/confirm"): {},
@@ -48,8 +48,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
 
 
 def _action(route: APIRoute) -> str:
-    found = [d.call.action for d in route.dependant.dependencies
-             if isinstance(d.call, Authorizer)]
+    found = [d.call.action for d in route.dependant.dependencies if isinstance(d.call, Authorizer)]
     assert len(found) == 1, f"{route.path} cần đúng một Authorizer, có {found}"
     return found[0]
 
@@ -76,7 +75,8 @@ def api_routes(app: Any) -> list[tuple[str, str, str]]:
 def test_every_endpoint_is_in_the_matrix(api: Api) -> None:
     routes = {(m, p) for m, p, _a in api_routes(api.client.app)}
     assert routes == set(SAMPLES), (
-        f"thiếu trong SAMPLES: {routes - set(SAMPLES)}; thừa: {set(SAMPLES) - routes}")
+        f"thiếu trong SAMPLES: {routes - set(SAMPLES)}; thừa: {set(SAMPLES) - routes}"
+    )
     assert set(PERMISSIONS) >= {a for _m, _p, a in api_routes(api.client.app)}
 
 
@@ -111,6 +111,7 @@ def test_access_matrix(api: Api, who: str, monkeypatch: pytest.MonkeyPatch) -> N
         if response.status_code >= 500:
             ok = False
         if not ok:
-            failures.append(f"{who} {method} {path}: {response.status_code}, cần {expected}: "
-                            f"{response.text[:200]}")
+            failures.append(
+                f"{who} {method} {path}: {response.status_code}, cần {expected}: {response.text[:200]}"
+            )
     assert not failures, "\n".join(failures)

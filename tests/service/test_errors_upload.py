@@ -43,8 +43,7 @@ def test_invalid_petitions_are_422(api: Api, payload: dict[str, object], field: 
 def test_limits_and_unknown_codes(api: Api) -> None:
     ok = api.post("secretariat", "/api/v1/petitions", json={"text": "Đường " + "x" * 19_994})
     assert ok.status_code == 201
-    r = api.post("secretariat", "/api/v1/petitions",
-                 json={"text": ROAD, "association": "hoi-khong-co"})
+    r = api.post("secretariat", "/api/v1/petitions", json={"text": ROAD, "association": "hoi-khong-co"})
     assert r.status_code == 422
     assert "hoi-nong-dan" in r.json()["valid"] and r.json()["value"] == "hoi-khong-co"
     assert "hoi-nong-dan" in r.json()["detail"]
@@ -54,9 +53,11 @@ def test_limits_and_unknown_codes(api: Api) -> None:
     assert r.status_code == 422 and "giao-thong" in r.json()["valid"]
     r = api.get("secretariat", "/api/v1/petitions", params={"status": "xong"})
     assert r.status_code == 422 and "answered" in r.json()["valid"]
-    huge = api.client.post("/api/v1/petitions", headers={
-        **api.headers("secretariat"), "content-type": "application/json"},
-        content=b'{"text": "' + b"a" * (2 << 20) + b'"}')
+    huge = api.client.post(
+        "/api/v1/petitions",
+        headers={**api.headers("secretariat"), "content-type": "application/json"},
+        content=b'{"text": "' + b"a" * (2 << 20) + b'"}',
+    )
     assert huge.status_code == 413 and huge.headers["content-type"].startswith(PROBLEM)
     assert _count(api) == 1
 
@@ -77,8 +78,11 @@ def test_auth_and_not_found(api: Api) -> None:
 
 def test_failed_decision_writes_nothing(api: Api) -> None:
     code = api.submit("Đề nghị hỗ trợ kinh phí cho chi hội")["id"]
-    r = api.post("secretariat", f"/api/v1/review/{code}/override", json={
-        "sector": "giao-duc", "coordinating_departments": ["so-y-te", "so-khong-co"]})
+    r = api.post(
+        "secretariat",
+        f"/api/v1/review/{code}/override",
+        json={"sector": "giao-duc", "coordinating_departments": ["so-y-te", "so-khong-co"]},
+    )
     assert r.status_code == 422 and "so-y-te" in r.json()["valid"]
     detail = api.get("admin", f"/api/v1/petitions/{code}").json()
     assert detail["status"] == "needs_review"
@@ -131,12 +135,24 @@ def test_upload_is_idempotent_and_reports_each_row(api: Api) -> None:
     sheet.append(["7", "Chợ xã xuống cấp", "cu-tri", "BC 01/2026", None])
     buffer = io.BytesIO()
     book.save(buffer)
-    xlsx = api.post("secretariat", "/api/v1/petitions/upload", files={"file": (
-        "bao-cao.xlsx", buffer.getvalue(),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}).json()
+    xlsx = api.post(
+        "secretariat",
+        "/api/v1/petitions/upload",
+        files={
+            "file": (
+                "bao-cao.xlsx",
+                buffer.getvalue(),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        },
+    ).json()
     assert (xlsx["created"], xlsx["duplicates"]) == (1, 2)
     assert _count(api) == 3
 
-    assert api.post("secretariat", "/api/v1/petitions/upload",
-                    files={"file": ("x.txt", b"abc", "text/plain")}).status_code == 422
+    assert (
+        api.post(
+            "secretariat", "/api/v1/petitions/upload", files={"file": ("x.txt", b"abc", "text/plain")}
+        ).status_code
+        == 422
+    )
     assert api.post("analyst", "/api/v1/petitions/upload", files=files).status_code == 403

@@ -19,17 +19,19 @@ HEADERS = [h for _f, h in EXPORT_COLUMNS]
 def filled(api: Api) -> dict[str, str]:
     today = api.clock().date()
     codes = {
-        "road": api.submit("Đề nghị nâng cấp đường giao thông nông thôn xã Hòa Bình",
-                           association="hoi-nong-dan",
-                           received_on=(today - timedelta(days=10)).isoformat())["id"],
-        "hospital": api.submit("Bệnh viện huyện thiếu bác sĩ, đề nghị bổ sung",
-                               association="hoi-nguoi-cao-tuoi")["id"],
-        "funding": api.submit("Đề nghị HỖ TRỢ KINH PHÍ hoạt động cho chi hội",
-                              association="hoi-nong-dan")["id"],
-        "clinic": api.submit("Trạm y tế xã xuống cấp, đề nghị sửa chữa sớm",
-                             association="hoi-phu-nu")["id"],
-        "formula": api.submit("=HYPERLINK(\"x\") Đường làng ngập nước",
-                              association="cu-tri")["id"],
+        "road": api.submit(
+            "Đề nghị nâng cấp đường giao thông nông thôn xã Hòa Bình",
+            association="hoi-nong-dan",
+            received_on=(today - timedelta(days=10)).isoformat(),
+        )["id"],
+        "hospital": api.submit(
+            "Bệnh viện huyện thiếu bác sĩ, đề nghị bổ sung", association="hoi-nguoi-cao-tuoi"
+        )["id"],
+        "funding": api.submit("Đề nghị HỖ TRỢ KINH PHÍ hoạt động cho chi hội", association="hoi-nong-dan")[
+            "id"
+        ],
+        "clinic": api.submit("Trạm y tế xã xuống cấp, đề nghị sửa chữa sớm", association="hoi-phu-nu")["id"],
+        "formula": api.submit('=HYPERLINK("x") Đường làng ngập nước', association="cu-tri")["id"],
     }
     return codes
 
@@ -63,13 +65,14 @@ def test_filters_pagination_sort(api: Api, filled: dict[str, str]) -> None:
     assert listing(received_to=(today - timedelta(days=1)).isoformat()) == [filled["road"]]
     assert filled["road"] not in listing(received_from=today.isoformat())
     assert set(listing(department="so-y-te")) == {filled["hospital"], filled["clinic"]}
-    assert set(listing(department="so-y-te", role="lead")) == {filled["hospital"],
-                                                                filled["clinic"]}
+    assert set(listing(department="so-y-te", role="lead")) == {filled["hospital"], filled["clinic"]}
     assert listing("xay-dung", role="coordinating") == []
-    page1 = api.get("secretariat", "/api/v1/petitions",
-                    params={"page_size": 2, "page": 1, "sort": "id"}).json()
-    page3 = api.get("secretariat", "/api/v1/petitions",
-                    params={"page_size": 2, "page": 3, "sort": "id"}).json()
+    page1 = api.get(
+        "secretariat", "/api/v1/petitions", params={"page_size": 2, "page": 1, "sort": "id"}
+    ).json()
+    page3 = api.get(
+        "secretariat", "/api/v1/petitions", params={"page_size": 2, "page": 3, "sort": "id"}
+    ).json()
     assert page1["total"] == page3["total"] == 5
     assert [i["id"] for i in page1["items"]] == [filled["road"], filled["hospital"]]
     assert [i["id"] for i in page3["items"]] == [filled["formula"]]
@@ -103,8 +106,7 @@ def test_reports_summary(api: Api, filled: dict[str, str]) -> None:
 
 
 def test_exports_xlsx_and_csv(api: Api, filled: dict[str, str]) -> None:
-    r = api.get("secretariat", "/api/v1/petitions/export",
-                params={"format": "xlsx", "sector": "y-te"})
+    r = api.get("secretariat", "/api/v1/petitions/export", params={"format": "xlsx", "sector": "y-te"})
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)

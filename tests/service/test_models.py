@@ -21,8 +21,9 @@ from tests.service.corpus import PLACES, TOPICS
 pytestmark = pytest.mark.slow
 
 
-def test_model_operations(settings: Settings, trained_home: TrainedHome, clock: Clock,
-                          tmp_path: Path) -> None:
+def test_model_operations(
+    settings: Settings, trained_home: TrainedHome, clock: Clock, tmp_path: Path
+) -> None:
     copy_home(trained_home, settings.home)
     config = ServiceConfig(training_data=trained_home.corpus)
     app = create_app(settings, config=config, clock=clock)
@@ -36,8 +37,12 @@ def test_model_operations(settings: Settings, trained_home: TrainedHome, clock: 
         models = call("GET", "/api/v1/models").json()
         assert models["active"] == "v0001"
         assert [m["version"] for m in models["items"]] == ["v0001", "v0002"]
-        road = call("POST", "/api/v1/petitions", "secretariat", json={
-            "text": "Đề nghị sửa chữa đường liên xã ở xã Mới bị ổ gà"}).json()
+        road = call(
+            "POST",
+            "/api/v1/petitions",
+            "secretariat",
+            json={"text": "Đề nghị sửa chữa đường liên xã ở xã Mới bị ổ gà"},
+        ).json()
         assert road["sector"] == "giao-thong" and road["lead_department"] == "so-xay-dung"
         review = call("GET", "/api/v1/review", "secretariat").json()
         for item in review["items"]:
@@ -48,10 +53,13 @@ def test_model_operations(settings: Settings, trained_home: TrainedHome, clock: 
         for sector, templates in TOPICS.items():
             for place in PLACES[:3]:
                 text = templates[0].format(p=place) + " (năm nay)"
-                code = call("POST", "/api/v1/petitions", "secretariat",
-                            json={"text": text}).json()["id"]
-                r = call("POST", f"/api/v1/petitions/{code}/reassign", "secretariat",
-                         json={"sector": sector, "reason": "Cán bộ duyệt"})
+                code = call("POST", "/api/v1/petitions", "secretariat", json={"text": text}).json()["id"]
+                r = call(
+                    "POST",
+                    f"/api/v1/petitions/{code}/reassign",
+                    "secretariat",
+                    json={"sector": sector, "reason": "Cán bộ duyệt"},
+                )
                 assert r.status_code == 200, r.text
                 held += is_holdout(code)
         assert held > 0

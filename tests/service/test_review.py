@@ -43,8 +43,11 @@ def test_uncertain_item_waits_with_suggestions_then_confirm(api: Api) -> None:
 
 def test_override_is_kept_as_correction(api: Api) -> None:
     code = api.submit(FUNDING)["id"]
-    r = api.post("secretariat", f"/api/v1/review/{code}/override",
-                 json={"sector": "giao-duc", "reason": "Kinh phí trường học do Sở GD chủ trì"})
+    r = api.post(
+        "secretariat",
+        f"/api/v1/review/{code}/override",
+        json={"sector": "giao-duc", "reason": "Kinh phí trường học do Sở GD chủ trì"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["lead_department"] == "so-giao-duc-dao-tao"
     assert r.json()["sector"] == "giao-duc"
@@ -59,9 +62,15 @@ def test_override_is_kept_as_correction(api: Api) -> None:
 
 def test_override_with_explicit_bodies(api: Api) -> None:
     code = api.submit(FUNDING)["id"]
-    r = api.post("secretariat", f"/api/v1/review/{code}/override", json={
-        "sector": "giao-duc", "lead_department": "so-tai-chinh",
-        "coordinating_departments": ["so-giao-duc-dao-tao", "ubnd-cap-xa"]})
+    r = api.post(
+        "secretariat",
+        f"/api/v1/review/{code}/override",
+        json={
+            "sector": "giao-duc",
+            "lead_department": "so-tai-chinh",
+            "coordinating_departments": ["so-giao-duc-dao-tao", "ubnd-cap-xa"],
+        },
+    )
     assert r.json()["lead_department"] == "so-tai-chinh"
     assert r.json()["coordinating_departments"] == ["so-giao-duc-dao-tao", "ubnd-cap-xa"]
 
@@ -70,10 +79,8 @@ def test_return_sends_back_to_review_and_reassign_renotifies(api: Api) -> None:
     code = api.submit(ROAD)["id"]
     assert api.post("xay-dung", f"/api/v1/petitions/{code}/acknowledge").status_code == 200
     # A reason is required.
-    assert api.post("xay-dung", f"/api/v1/petitions/{code}/return",
-                    json={"reason": "  "}).status_code == 422
-    r = api.post("xay-dung", f"/api/v1/petitions/{code}/return",
-                 json={"reason": "Đường do xã quản lý"})
+    assert api.post("xay-dung", f"/api/v1/petitions/{code}/return", json={"reason": "  "}).status_code == 422
+    r = api.post("xay-dung", f"/api/v1/petitions/{code}/return", json={"reason": "Đường do xã quản lý"})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "needs_review"
     last = r.json()["history"][-1]
@@ -84,8 +91,11 @@ def test_return_sends_back_to_review_and_reassign_renotifies(api: Api) -> None:
     assert api.get("xay-dung", f"/api/v1/petitions/{code}").status_code == 404
     assert [i["id"] for i in api.get("secretariat", "/api/v1/review").json()["items"]] == [code]
 
-    r = api.post("secretariat", f"/api/v1/petitions/{code}/reassign", json={
-        "sector": "y-te", "reason": "Giao lại theo đề nghị của Sở Xây dựng"})
+    r = api.post(
+        "secretariat",
+        f"/api/v1/petitions/{code}/reassign",
+        json={"sector": "y-te", "reason": "Giao lại theo đề nghị của Sở Xây dựng"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["lead_department"] == "so-y-te" and r.json()["status"] == "assigned"
     event = r.json()["history"][-1]
@@ -93,9 +103,16 @@ def test_return_sends_back_to_review_and_reassign_renotifies(api: Api) -> None:
     assert api.get("y-te", f"/api/v1/petitions/{code}").status_code == 200
 
     # Reassigning an item being worked on: the new body is notified, the old one loses it.
-    r = api.post("secretariat", f"/api/v1/petitions/{code}/reassign", json={
-        "sector": "giao-thong", "lead_department": "so-xay-dung",
-        "coordinating_departments": ["so-y-te"], "reason": "Cần cả hai sở"})
+    r = api.post(
+        "secretariat",
+        f"/api/v1/petitions/{code}/reassign",
+        json={
+            "sector": "giao-thong",
+            "lead_department": "so-xay-dung",
+            "coordinating_departments": ["so-y-te"],
+            "reason": "Cần cả hai sở",
+        },
+    )
     assert r.json()["lead_department"] == "so-xay-dung"
     assert r.json()["history"][-1]["detail"]["notified"] == ["so-xay-dung", "so-y-te"]
     assert r.json()["acknowledged_by"] == []  # everyone must acknowledge again
@@ -103,12 +120,17 @@ def test_return_sends_back_to_review_and_reassign_renotifies(api: Api) -> None:
     kinds = [k for _c, k, _s, _l in _corrections(api)]
     assert kinds == ["reassign", "reassign"]
     # A coordinating body cannot return the item.
-    assert api.post("y-te", f"/api/v1/petitions/{code}/return",
-                    json={"reason": "x"}).status_code == 403
+    assert api.post("y-te", f"/api/v1/petitions/{code}/return", json={"reason": "x"}).status_code == 403
     # History is append-only: every step is still there in order.
     history = api.get("admin", f"/api/v1/petitions/{code}").json()["history"]
     assert [e["action"] for e in history] == [
-        "received", "assigned", "acknowledged", "returned", "reassigned", "reassigned"]
+        "received",
+        "assigned",
+        "acknowledged",
+        "returned",
+        "reassigned",
+        "reassigned",
+    ]
 
 
 def test_history_cannot_be_rewritten(api: Api) -> None:

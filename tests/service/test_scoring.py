@@ -30,8 +30,9 @@ def test_fast_scorer_matches_pipeline(trained_home: TrainedHome) -> None:
     model = ModelRegistry(trained_home.registry).load()
     scorer = FastScorer.compile(model.pipeline)
     assert scorer is not None
-    np.testing.assert_allclose(scorer.predict_proba(TEXTS), model.pipeline.predict_proba(TEXTS),
-                               rtol=0, atol=1e-7)
+    np.testing.assert_allclose(
+        scorer.predict_proba(TEXTS), model.pipeline.predict_proba(TEXTS), rtol=0, atol=1e-7
+    )
 
 
 def test_unsupported_pipeline_falls_back() -> None:
@@ -40,7 +41,8 @@ def test_unsupported_pipeline_falls_back() -> None:
     from sklearn.pipeline import make_pipeline
 
     pipeline = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(
-        ["đường", "bệnh viện", "trường học"], ["a", "b", "c"])
+        ["đường", "bệnh viện", "trường học"], ["a", "b", "c"]
+    )
     assert FastScorer.compile(pipeline) is None
 
 

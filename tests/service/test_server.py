@@ -32,12 +32,19 @@ def _env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIENNGHI_")}
     env["KIENNGHI_HOME"] = str(settings.home)
     env["KIENNGHI_DATABASE_URL"] = str(settings.database_url)
+    env["KIENNGHI_POLICY"] = str(settings.policy)
     return env
 
 
 def _cli(settings: Settings, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "kiennghi.cli", *args], env=_env(settings),
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "kiennghi.cli", *args],
+        env=_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -47,9 +54,10 @@ def serving(settings: Settings, workers: int) -> Iterator[tuple[str, float]]:
     port = _free_port()
     start = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kiennghi.cli", "serve", "--port", str(port),
-         "--workers", str(workers)],
-        env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "kiennghi.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -69,9 +77,7 @@ def serving(settings: Settings, workers: int) -> Iterator[tuple[str, float]]:
         process.wait(timeout=30)
 
 
-def test_serve_workers_follow_activation_and_restart(
-    settings: Settings, trained_home: TrainedHome
-) -> None:
+def test_serve_workers_follow_activation_and_restart(settings: Settings, trained_home: TrainedHome) -> None:
     copy_home(trained_home, settings.home)
     _cli(settings, "db", "upgrade")
     admin = _cli(settings, "keys", "create", "--role", "admin", "--name", "Quản trị")
@@ -84,16 +90,20 @@ def test_serve_workers_follow_activation_and_restart(
 
     with serving(settings, workers) as (base, started), httpx.Client(base_url=base) as http:
         print(f"khởi động {workers} tiến trình: {started:.2f} s")
-        created = http.post("/api/v1/petitions", headers=auth, json={
-            "text": "Trạm y tế xã thiếu bác sĩ, đề nghị bổ sung", "association": "hoi-phu-nu"})
+        created = http.post(
+            "/api/v1/petitions",
+            headers=auth,
+            json={"text": "Trạm y tế xã thiếu bác sĩ, đề nghị bổ sung", "association": "hoi-phu-nu"},
+        )
         assert created.status_code == 201, created.text
         code = created.json()["id"]
         assert created.json()["model_version"] == "v0001"
         r = http.post("/api/v1/models/v0002/activate", headers=auth, json={"force": True})
         assert r.status_code == 200, r.text
         versions = {
-            http.post("/api/v1/petitions", headers=auth,
-                      json={"text": f"Đường hư số {i}"}).json()["model_version"]
+            http.post("/api/v1/petitions", headers=auth, json={"text": f"Đường hư số {i}"}).json()[
+                "model_version"
+            ]
             for i in range(12)
         }
         assert versions == {"v0002"}  # every worker picked up the activation
@@ -103,13 +113,29 @@ def test_serve_workers_follow_activation_and_restart(
         r = http.get(f"/api/v1/petitions/{code}", headers={"Authorization": f"Bearer {dept_key}"})
         assert r.status_code == 200 and r.json()["association"] == "hoi-phu-nu"
         assert http.get("/api/v1/petitions", headers=auth).json()["total"] == 13
-        assert http.post("/api/v1/petitions", headers=auth,
-                         json={"text": "x"}).json()["model_version"] == "v0002"
+        assert (
+            http.post("/api/v1/petitions", headers=auth, json={"text": "x"}).json()["model_version"]
+            == "v0002"
+        )
 
 
 def test_keys_create_rejects_bad_department(settings: Settings, tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "kiennghi.cli", "keys", "create", "--role", "department",
-         "--department", "so-khong-co"],
-        env=_env(settings), capture_output=True, text=True, timeout=60, check=False)
+        [
+            sys.executable,
+            "-m",
+            "kiennghi.cli",
+            "keys",
+            "create",
+            "--role",
+            "department",
+            "--department",
+            "so-khong-co",
+        ],
+        env=_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1 and "so-y-te" in done.stderr
