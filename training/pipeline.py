@@ -127,12 +127,22 @@ def build_pipeline(
 
 
 def compact(pipeline: Pipeline) -> Pipeline:
-    """Store the linear model's weights as float32: half the artifact size and load time.
+    """Make the fitted pipeline small and quick to load, without changing what it computes.
 
-    The features are float32 already, so scores change only in the 7th significant digit
-    (checked by a test); probabilities are unaffected to 1e-6.
+    - the linear model's weights as float32: the features are float32 already, so scores change
+      only in the 7th significant digit (checked by a test);
+    - each vectorizer's ``stop_words_`` dropped: scikit-learn keeps every term it pruned (min_df,
+      max_features) only for introspection, and documents that it can be deleted before pickling;
+    - vocabulary indices as Python ints rather than numpy scalars (a faster unpickle).
     """
     import numpy as np
+
+    features = dict(pipeline.steps).get("features")
+    for _name, vectorizer in getattr(features, "transformer_list", []):
+        if hasattr(vectorizer, "stop_words_"):
+            del vectorizer.stop_words_
+        if hasattr(vectorizer, "vocabulary_"):
+            vectorizer.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
 
     estimator = pipeline.steps[-1][1]
     linears = [c.estimator for c in getattr(estimator, "calibrated_classifiers_", [])] or [estimator]
