@@ -13,8 +13,6 @@ whose probabilities differ on the probe texts, is served by ``predict_proba``.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -25,7 +23,7 @@ from kiennghi.catalog import Catalog
 from kiennghi.classifier import PetitionClassifier
 from models.registry import LoadedModel
 
-__all__ = ["BatchedClassifier", "Batcher", "FastScorer", "ServingClassifier"]
+__all__ = ["FastScorer", "ServingClassifier"]
 
 _PROBES = [
     "Đề nghị nâng cấp tuyến đường ĐT-746 đoạn qua xã Tân Lập",
@@ -177,106 +175,3 @@ class ServingClassifier(PetitionClassifier):
         if self.scorer is None:
             return super().probabilities(texts)
         return self.scorer.predict_proba(texts)
-
-
-class _Request:
-    __slots__ = ("classifier", "done", "error", "on", "result", "texts")
-
-    def __init__(self, classifier: Any, texts: list[str], on: Any) -> None:
-        self.classifier = classifier
-        self.texts = texts
-        self.on = on
-        self.result: list[Any] | None = None
-        self.error: BaseException | None = None
-        self.done = threading.Event()
-
-
-class Batcher:
-    """Classifies the texts of concurrent requests together, in one thread.
-
-    A one-text call costs ~10 ms of fixed overhead; 32 texts together cost ~1.5 ms each. Requests
-    that arrive while a batch is being scored wait for the next batch: under load batches grow
-    by themselves, and an idle service scores a lone request at once (no timer).
-    """
-
-    def __init__(self, max_batch: int = 64) -> None:
-        self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def classify(self, classifier: Any, texts: Sequence[str], on: Any = None) -> list[Any]:
-        self._ensure_thread()
-        request = _Request(classifier, list(texts), on)
-        self._queue.put(request)
-        request.done.wait()
-        if request.error is not None:
-            raise request.error
-        assert request.result is not None
-        return request.result
-
-    def _ensure_thread(self) -> None:
-        if self._thread is None:
-            with self._lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="classify-batcher",
-                                                    daemon=True)
-                    self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            size = len(batch[0].texts)
-            while size < self.max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-                size += len(batch[-1].texts)
-            groups: dict[tuple[int, Any], list[_Request]] = {}
-            for request in batch:
-                groups.setdefault((id(request.classifier), request.on), []).append(request)
-            for requests in groups.values():
-                self._score(requests)
-
-    @staticmethod
-    def _score(requests: list[_Request]) -> None:
-        texts = [t for r in requests for t in r.texts]
-        try:
-            results = requests[0].classifier.classify(texts, on=requests[0].on)
-        except BaseException as e:  # handed to every waiting request, raised there
-            for r in requests:
-                r.error = e
-                r.done.set()
-            return
-        start = 0
-        for r in requests:
-            r.result = results[start:start + len(r.texts)]
-            start += len(r.texts)
-            r.done.set()
-
-
-class BatchedClassifier:
-    """The Classifier protocol over a shared Batcher (explain and version pass through)."""
-
-    def __init__(self, inner: Any, batcher: Batcher) -> None:
-        self.inner = inner
-        self.batcher = batcher
-
-    @property
-    def version(self) -> str:
-        return str(self.inner.version)
-
-    @property
-    def catalog(self) -> Catalog:
-        return self.inner.catalog  # type: ignore[no-any-return]
-
-    @property
-    def model(self) -> LoadedModel:
-        return self.inner.model  # type: ignore[no-any-return]
-
-    def classify(self, texts: Sequence[str], on: Any = None) -> list[Any]:
-        return self.batcher.classify(self.inner, texts, on)
-
-    def explain(self, text: str, sector: str, top: int = 8) -> list[str]:
-        return self.inner.explain(text, sector, top)  # type: ignore[no-any-return]
