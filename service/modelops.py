@@ -50,18 +50,17 @@ class ModelProvider:
         self._stamp: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
         self.last_error: str | None = None
-        from service.scoring import Batcher
-
-        self._batcher = Batcher()
 
     @property
     def ready(self) -> bool:
         return self._classifier is not None
 
     def _serving(self, model: LoadedModel) -> Classifier:
-        from service.scoring import BatchedClassifier, ServingClassifier
+        from service.scoring import ServingClassifier
 
-        return BatchedClassifier(ServingClassifier(model, self.catalog), self._batcher)
+        # Each request scores its own text in its handler thread: with the scorer's per-call
+        # overhead gone, batching across requests saved less than its thread hand-offs cost.
+        return ServingClassifier(model, self.catalog)
 
     def _index_stamp(self) -> tuple[int, int, int] | None:
         try:

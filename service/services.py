@@ -62,6 +62,15 @@ class Services:
     def workflow(self, repo: Repository) -> Workflow:
         return Workflow(repo, self.catalog, self.associations, self.clock())
 
+    def cached_principal(self, key: str | None) -> Principal | None:
+        """The principal of a key looked up less than ``ttl`` seconds ago (no I/O), else None."""
+        if not key:
+            return None
+        cached = self._keys.get(hash_key(key))
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        return None
+
     def authenticate(self, key: str | None, ttl: float = 30.0) -> Principal:
         """The principal of a bearer key; lookups are cached briefly to keep requests cheap."""
         if not key:

@@ -1,4 +1,9 @@
-"""Typed dependencies: the shared services and the authenticated, authorised caller."""
+"""Typed dependencies: the shared services and the authenticated, authorised caller.
+
+The dependencies are ``async def`` because they do no blocking work on the hot path: FastAPI runs
+every plain ``def`` dependency in the thread pool, one hand-off per dependency per request.
+A key not in the cache is looked up in the database in the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from service.repository import PetitionQuery
 from service.security import Principal, require
@@ -18,7 +24,7 @@ __all__ = ["Authorizer", "Caller", "FiltersDep", "ServicesDep", "filters"]
 _bearer = HTTPBearer(auto_error=False, description="Khóa API: `Authorization: Bearer KEY`")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
@@ -35,12 +41,15 @@ class Authorizer:
     def __init__(self, action: str) -> None:
         self.action = action
 
-    def __call__(
+    async def __call__(
         self,
         services: ServicesDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
-        principal = services.authenticate(credentials.credentials if credentials else None)
+        key = credentials.credentials if credentials else None
+        principal = services.cached_principal(key)
+        if principal is None:
+            principal = await run_in_threadpool(services.authenticate, key)
         require(principal, self.action)
         return principal
 
@@ -49,7 +58,7 @@ def Caller(action: str) -> type[Principal]:  # noqa: N802 - reads like a type in
     return Annotated[Principal, Depends(Authorizer(action))]  # type: ignore[return-value]
 
 
-def filters(
+async def filters(
     status: Annotated[list[str] | None, Query(description="Trạng thái (lặp lại được)")] = None,
     sector: str | None = None,
     association: str | None = None,

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pytest
 
 from kiennghi.catalog import load_catalog
 from kiennghi.settings import Settings
 from models.registry import ModelRegistry
-from service.scoring import BatchedClassifier, Batcher, FastScorer, ServingClassifier
+from service.scoring import FastScorer, ServingClassifier
 from tests.service.conftest import TrainedHome
 
 pytestmark = pytest.mark.slow
@@ -46,13 +44,10 @@ def test_unsupported_pipeline_falls_back() -> None:
     assert FastScorer.compile(pipeline) is None
 
 
-def test_batched_results_equal_one_by_one(trained_home: TrainedHome) -> None:
+def test_one_by_one_equals_batch(trained_home: TrainedHome) -> None:
     settings = Settings.from_env({"KIENNGHI_HOME": str(trained_home.registry.parent)})
     model = ModelRegistry(trained_home.registry).load()
     serving = ServingClassifier(model, load_catalog(settings))
-    batched = BatchedClassifier(serving, Batcher(max_batch=4))
-    expected = [serving.classify([t])[0] for t in TEXTS * 4]
-    with ThreadPoolExecutor(8) as pool:
-        got = list(pool.map(lambda t: batched.classify([t])[0], TEXTS * 4))
-    assert [g.probabilities for g in got] == [e.probabilities for e in expected]
-    assert batched.version == model.version
+    together = serving.classify(TEXTS)
+    alone = [serving.classify([t])[0] for t in TEXTS]
+    assert [a.probabilities for a in alone] == [t.probabilities for t in together]
