@@ -342,6 +342,19 @@ def models_rollback() -> None:
     _console().print(f"Đã quay lại mô hình {version}.")
 
 
+def _add_service_commands() -> None:
+    # The service's modules are imported only when one of its commands runs (see service/cli.py),
+    # so `kiennghi classify` starts as fast as before.
+    from service.cli import db_app, keys_app, serve
+
+    app.command()(serve)
+    app.add_typer(db_app, name="db")
+    app.add_typer(keys_app, name="keys")
+
+
+_add_service_commands()
+
+
 def main() -> None:  # pragma: no cover - console script entry
     app()
 

@@ -1,0 +1,1 @@
+"""The kiennghi web service: intake, assignment workflow, inboxes, reports, model operations."""

@@ -1,0 +1,1 @@
+"""HTTP layer: thin FastAPI handlers over the service modules."""

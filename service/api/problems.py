@@ -1,0 +1,184 @@
+"""Errors as RFC 9457 problem+json, one status per domain exception; body-size limits (413)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kiennghi.errors import (
+    DataFileError,
+    InputFileError,
+    KienNghiError,
+    ModelNotFoundError,
+    ModelRegistryError,
+    TrainingError,
+    UnknownCodeError,
+)
+from service.errors import (
+    AuthenticationError,
+    ConflictError,
+    FieldError,
+    ModelOperationError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+__all__ = ["BodyLimit", "install_problem_handlers", "problem"]
+
+_TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Chưa xác thực",
+    403: "Không có quyền",
+    404: "Không tìm thấy",
+    405: "Phương thức không được hỗ trợ",
+    409: "Xung đột trạng thái",
+    413: "Nội dung gửi lên quá lớn",
+    422: "Dữ liệu không hợp lệ",
+    500: "Lỗi máy chủ",
+    503: "Dịch vụ chưa sẵn sàng",
+}
+
+# Most specific first: the first matching class decides the status.
+_STATUS: list[tuple[type[Exception], int]] = [
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (NotFoundError, 404),
+    (ModelNotFoundError, 404),
+    (ConflictError, 409),
+    (ModelOperationError, 409),
+    (FieldError, 422),
+    (UnknownCodeError, 422),
+    (InputFileError, 422),
+    (TrainingError, 409),
+    (ModelRegistryError, 409),
+    (DataFileError, 500),
+]
+
+
+def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": _TITLES.get(status, "Lỗi"), "status": status,
+            "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                        headers=headers)
+
+
+def _domain(request: Request, exc: Exception) -> JSONResponse:
+    status = next((s for cls, s in _STATUS if isinstance(exc, cls)), 400)
+    extra: dict[str, Any] = {"instance": request.url.path}
+    if isinstance(exc, UnknownCodeError):
+        extra.update(kind=exc.kind, value=exc.code, valid=exc.known)
+    if isinstance(exc, FieldError):
+        extra["field"] = exc.field
+    if status >= 500:
+        return problem(status, "Cấu hình dữ liệu của dịch vụ không hợp lệ: " + str(exc), **extra)
+    return problem(status, str(exc), **extra)
+
+
+def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+         "message": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    names = ", ".join(e["field"] or "(toàn bộ)" for e in errors)
+    return problem(422, f"Dữ liệu gửi lên không hợp lệ ở: {names}", errors=errors,
+                   instance=request.url.path)
+
+
+def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if request.scope.get("kiennghi.too_large"):
+        limit = request.scope["kiennghi.too_large"]
+        return problem(413, f"Nội dung gửi lên vượt giới hạn {limit:,} byte",
+                       instance=request.url.path)
+    detail = {404: f"Không có địa chỉ {request.url.path}",
+              405: f"Địa chỉ {request.url.path} không nhận phương thức {request.method}"}
+    return problem(exc.status_code, detail.get(exc.status_code, str(exc.detail)),
+                   instance=request.url.path)
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    return problem(500, "Lỗi không mong đợi; thao tác không được ghi lại, hãy thử lại",
+                   instance=request.url.path)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(KienNghiError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for bodies over the limit, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int,
+                 upload_suffix: str = "/upload") -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.upload_suffix = upload_suffix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = (self.max_upload_bytes if scope["path"].endswith(self.upload_suffix)
+                 else self.max_bytes)
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    if int(value) > limit:
+                        await self._reject(send, limit)
+                        return
+                except ValueError:
+                    pass
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    # FastAPI turns errors while reading a body into a 400; the flag lets the
+                    # HTTP error handler answer 413 instead.
+                    scope["kiennghi.too_large"] = limit
+                    raise _TooLargeError
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLargeError:
+            if not started:
+                await self._reject(send, limit)
+
+    async def _reject(self, send: Send, limit: int) -> None:
+        body = json.dumps({
+            "type": "about:blank", "title": _TITLES[413], "status": 413,
+            "detail": f"Nội dung gửi lên vượt giới hạn {limit:,} byte",
+        }, ensure_ascii=False).encode("utf-8")
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+        ]})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,111 @@
+"""The application factory: create_app(settings, classifier=None) → FastAPI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from kiennghi.settings import Settings
+from service.config import ServiceConfig
+from service.workflow import Classifier
+
+__all__ = ["create_app", "serve_app"]
+
+DESCRIPTION = """
+Tiếp nhận kiến nghị của các hội và cử tri, phân loại lĩnh vực, giao cơ quan chủ trì và phối hợp,
+theo dõi xử lý, báo cáo và quản lý mô hình.
+
+Mọi địa chỉ `/api/v1` cần tiêu đề `Authorization: Bearer KEY` (tạo bằng
+`kiennghi keys create --role ROLE`). Lỗi trả về dạng `application/problem+json`.
+Khóa của một cơ quan chỉ thấy các kiến nghị mà cơ quan đó chủ trì hoặc phối hợp; các kiến nghị
+khác trả về 404.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    classifier: Classifier | None = None,
+    config: ServiceConfig | None = None,
+    clock: Callable[[], datetime] | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """Build the app. Nothing is opened until the app starts (lifespan).
+
+    ``classifier`` replaces the registry's active model (tests pass a fast fake); ``clock``
+    replaces the wall clock (tests move time to make items overdue).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings or Settings.from_env(),
+                                  config or ServiceConfig.from_env(), classifier, clock, migrate)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            services.engine.dispose()
+
+    app = FastAPI(
+        title="kiennghi — tiếp nhận và giao xử lý kiến nghị",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    _mount(app, config or ServiceConfig.from_env())
+    return app
+
+
+def _mount(app: FastAPI, config: ServiceConfig) -> None:
+    from service.api import admin, health, models, petitions, reports, review
+    from service.api.problems import BodyLimit, install_problem_handlers
+
+    install_problem_handlers(app)
+    for module in (health, petitions, review, reports, models, admin):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes,
+                       max_upload_bytes=config.max_upload_bytes)
+
+
+def build_services(
+    settings: Settings,
+    config: ServiceConfig,
+    classifier: Classifier | None,
+    clock: Callable[[], datetime] | None,
+    migrate: bool,
+):  # type: ignore[no-untyped-def]
+    from kiennghi.catalog import load_catalog
+    from kiennghi.loader import open_classifier, open_registry
+    from service.associations import load_associations
+    from service.db import database_url, make_engine, make_sessionmaker, upgrade
+    from service.modelops import ModelProvider
+    from service.services import Services, utc_now
+    from training.corpus import load_labelled
+
+    catalog = load_catalog(settings)
+    engine = make_engine(database_url(settings), pool_size=config.db_pool_size)
+    if migrate:
+        upgrade(engine)
+    registry = open_registry(settings)
+    provider = ModelProvider(registry, catalog, fixed=classifier)
+    provider.load(build=lambda: open_classifier(settings))
+    return Services(
+        settings=settings,
+        config=config,
+        catalog=catalog,
+        associations=load_associations(config.associations),
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        read_sessions=make_sessionmaker(engine, read_only=True),
+        registry=registry,
+        provider=provider,
+        clock=clock or utc_now,
+        holdout_file=load_labelled(config.holdout, catalog) if config.holdout else [],
+    )
+
+
+def serve_app() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (each worker process calls it)."""
+    return create_app(Settings.from_env())

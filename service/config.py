@@ -1,0 +1,45 @@
+"""Service settings beside the core ones (KIENNGHI_* variables), read only by factories."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ServiceConfig"]
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Limits and data files of the web service.
+
+    max_body_bytes: largest JSON request body (``KIENNGHI_MAX_BODY_BYTES``).
+    max_upload_bytes: largest uploaded spreadsheet (``KIENNGHI_MAX_UPLOAD_BYTES``).
+    associations: the associations list (``KIENNGHI_ASSOCIATIONS``; default: bundled).
+    training_data: the corpus retraining starts from (``KIENNGHI_TRAINING_DATA``; default: seed).
+    holdout: an extra labelled file every model comparison also scores (``KIENNGHI_HOLDOUT``).
+    """
+
+    max_body_bytes: int = 1 << 20
+    max_upload_bytes: int = 10 << 20
+    associations: Path | None = None
+    training_data: Path | None = None
+    holdout: Path | None = None
+    db_pool_size: int = 10
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
+        env = os.environ if environ is None else environ
+
+        def path(name: str) -> Path | None:
+            value = env.get(name)
+            return Path(value).expanduser() if value else None
+
+        return cls(
+            max_body_bytes=int(env.get("KIENNGHI_MAX_BODY_BYTES") or cls.max_body_bytes),
+            max_upload_bytes=int(env.get("KIENNGHI_MAX_UPLOAD_BYTES") or cls.max_upload_bytes),
+            associations=path("KIENNGHI_ASSOCIATIONS"),
+            training_data=path("KIENNGHI_TRAINING_DATA"),
+            holdout=path("KIENNGHI_HOLDOUT"),
+            db_pool_size=int(env.get("KIENNGHI_DB_POOL_SIZE") or cls.db_pool_size),
+        )

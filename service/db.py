@@ -1,0 +1,88 @@
+"""Engines, sessions and migrations: where the service meets its database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiennghi.settings import Settings
+
+__all__ = ["database_url", "make_engine", "make_sessionmaker", "migrations_dir", "upgrade"]
+
+
+def database_url(settings: Settings) -> str:
+    """The configured URL, or a SQLite file in the data directory (created on first start)."""
+    if settings.database_url:
+        return settings.database_url
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{settings.home / 'kiennghi.db'}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the single writer; NORMAL sync is durable across application
+    # crashes (not power loss of the last commits), the usual trade for a WAL database.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+    # pysqlite's own transaction handling issues BEGIN lazily (after reads); take over so every
+    # transaction begins explicitly (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # BEGIN IMMEDIATE for transactions that write: a deferred one that reads, then writes, fails
+    # at once with "database is locked" when another writer got in between, whatever
+    # busy_timeout. Read-only sessions (see make_sessionmaker) begin deferred and never wait.
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, schema: str | None = None, pool_size: int = 10) -> Engine:
+    """An engine tuned for the service; ``schema`` (PostgreSQL only) isolates a test run."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10},
+            pool_size=pool_size, max_overflow=20,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    options: dict[str, Any] = {}
+    if schema:
+        options["connect_args"] = {"options": f"-csearch_path={schema}"}
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, **options
+    )
+
+
+def make_sessionmaker(engine: Engine, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for writes, or (``read_only``) sessions that never take SQLite's write lock."""
+    if read_only:
+        engine = engine.execution_options(sqlite_begin="DEFERRED")
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrations_dir() -> Path:
+    return Path(__file__).parent / "migrations"
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the Alembic migrations shipped inside the package (works from an installed wheel)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several workers may start together: one migrates, the others wait, then find
+            # nothing to do.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4611686018427)")
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

@@ -1,0 +1,193 @@
+"""Reports for the review meeting: counts by body and status, overdue, medians, exports."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from kiennghi.catalog import Catalog
+from kiennghi.tabular import open_writer
+from service.associations import Associations
+from service.errors import FieldError
+from service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS, STATUSES
+from service.repository import PetitionQuery, Repository
+from service.security import Principal, require
+from service.tables import Petition
+
+__all__ = ["EXPORT_COLUMNS", "EXPORT_FORMATS", "Export", "export_petitions", "summary"]
+
+# (field, Vietnamese header) of an exported list, in column order.
+EXPORT_COLUMNS: list[tuple[str, str]] = [
+    ("code", "Mã kiến nghị"),
+    ("received_on", "Ngày nhận"),
+    ("association", "Hội / nguồn"),
+    ("submitter", "Người kiến nghị"),
+    ("locality", "Địa bàn"),
+    ("source_document", "Văn bản nguồn"),
+    ("item_number", "Số mục"),
+    ("text", "Nội dung kiến nghị"),
+    ("sector", "Lĩnh vực"),
+    ("lead", "Cơ quan chủ trì"),
+    ("coordinating", "Cơ quan phối hợp"),
+    ("status", "Trạng thái"),
+    ("deadline", "Hạn trả lời"),
+    ("overdue", "Quá hạn"),
+    ("answered_on", "Ngày trả lời"),
+    ("answer_text", "Nội dung trả lời"),
+    ("confidence", "Độ tin cậy phân loại"),
+]
+
+EXPORT_FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def _visible(principal: Principal) -> str | None:
+    return principal.department if principal.role == "department" else None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def summary(
+    repo: Repository, principal: Principal, catalog: Catalog, associations: Associations,
+    query: PetitionQuery, today: date,
+) -> dict[str, Any]:
+    """Counts by body × status, overdue per body, by sector and association, median days."""
+    require(principal, "report.read")
+    visible = _visible(principal)
+    query = PetitionQuery(**{**query.__dict__, "today": today})
+    overdue_query = PetitionQuery(**{**query.__dict__, "overdue": True})
+
+    bodies: dict[tuple[str, str], dict[str, Any]] = {}
+    for department, role, status, n in repo.counts_by_body_status(query, visible):
+        entry = bodies.setdefault((department, role), {
+            "department": department,
+            "department_name": catalog.directory.bodies[department].name
+            if department in catalog.directory.bodies else department,
+            "role": role, "statuses": dict.fromkeys(STATUSES, 0), "total": 0, "overdue": 0,
+        })
+        entry["statuses"][status] += n
+        entry["total"] += n
+    for department, role, _status, n in repo.counts_by_body_status(overdue_query, visible):
+        if (department, role) in bodies:
+            bodies[(department, role)]["overdue"] += n
+
+    def grouped(column: str, label: Any) -> list[dict[str, Any]]:
+        table: dict[str | None, dict[str, Any]] = {}
+        late = {k: n for k, _s, n in repo.counts_by(column, overdue_query, visible)}
+        for key, status, n in repo.counts_by(column, query, visible):
+            entry = table.setdefault(key, {
+                column: key, "label": label(key), "statuses": dict.fromkeys(STATUSES, 0),
+                "total": 0, "overdue": late.get(key, 0),
+            })
+            entry["statuses"][status] += n
+            entry["total"] += n
+        return sorted(table.values(), key=lambda e: -e["total"])
+
+    def sector_label(code: str | None) -> str:
+        return catalog.taxonomy.get(code).label if code in catalog.taxonomy else (code or "")
+
+    durations = [
+        (_aware(answered) - _aware(assigned)).total_seconds() / 86400
+        for assigned, answered in repo.answer_durations(query, visible)
+    ]
+    by_status = dict.fromkeys(STATUSES, 0)
+    for row in grouped("sector", sector_label):
+        for status, n in row["statuses"].items():
+            by_status[status] += n
+    return {
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "status_labels": STATUS_LABELS,
+        "overdue": sum(n for _k, _s, n in repo.counts_by("sector", overdue_query, visible)),
+        "by_body": sorted(bodies.values(), key=lambda e: (e["department"], e["role"])),
+        "by_sector": grouped("sector", sector_label),
+        "by_association": grouped("association", associations.name),
+        "answered": len(durations),
+        "median_days_to_answer": round(statistics.median(durations), 2) if durations else None,
+    }
+
+
+@dataclass
+class Export:
+    path: Path
+    media_type: str
+    filename: str
+
+
+def _records(
+    repo: Repository, rows: Iterator[Petition], catalog: Catalog, associations: Associations,
+    today: date,
+) -> Iterator[dict[str, Any]]:
+    chunk: list[Petition] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        bodies = repo.bodies([p.id for p in chunk])
+        for p in chunk:
+            mine = bodies[p.id]
+            names = {b.department: catalog.directory.bodies[b.department].name
+                     if b.department in catalog.directory.bodies else b.department for b in mine}
+            lead = [names[b.department] for b in mine if b.role == "lead"]
+            late = p.status in ACTIVE_STATUSES and p.deadline is not None and p.deadline < today
+            yield {
+                "code": p.code,
+                "received_on": p.received_on.strftime("%d/%m/%Y"),
+                "association": associations.name(p.association) if p.association else "",
+                "submitter": p.submitter or "",
+                "locality": p.locality or "",
+                "source_document": p.source_document or "",
+                "item_number": p.item_number or "",
+                "text": p.text,
+                "sector": catalog.taxonomy.get(p.sector).label
+                if p.sector in catalog.taxonomy else (p.sector or ""),
+                "lead": lead[0] if lead else "",
+                "coordinating": "; ".join(names[b.department] for b in mine
+                                          if b.role == "coordinating"),
+                "status": STATUS_LABELS[p.status],
+                "deadline": p.deadline.strftime("%d/%m/%Y") if p.deadline else "",
+                "overdue": "Có" if late else "",
+                "answered_on": p.answered_at.strftime("%d/%m/%Y") if p.answered_at else "",
+                "answer_text": p.answer_text or "",
+                "confidence": round(p.confidence, 3) if p.confidence is not None else "",
+            }
+
+    for petition in rows:
+        chunk.append(petition)
+        if len(chunk) >= 500:
+            yield from flush()
+            chunk = []
+    if chunk:
+        yield from flush()
+
+
+def export_petitions(
+    repo: Repository, principal: Principal, catalog: Catalog, associations: Associations,
+    query: PetitionQuery, fmt: str, today: date, directory: Path | None = None,
+) -> Export:
+    """Write the filtered list to a temporary XLSX or CSV file with Vietnamese headers."""
+    require(principal, "report.read")
+    if fmt not in EXPORT_FORMATS:
+        raise FieldError("format", f"Định dạng '{fmt}' không hỗ trợ; dùng: xlsx, csv")
+    query = PetitionQuery(**{**query.__dict__, "today": today})
+    folder = Path(tempfile.mkdtemp(prefix="kiennghi-export-", dir=directory))
+    filename = f"kien-nghi-{today:%Y%m%d}.{fmt}"
+    path = folder / filename
+    headers = [h for _f, h in EXPORT_COLUMNS]
+    writer = open_writer(path, headers)
+    try:
+        for record in _records(repo, repo.iter_petitions(query, _visible(principal)), catalog,
+                               associations, today):
+            writer.write({h: record[f] for f, h in EXPORT_COLUMNS})
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
+    return Export(path, EXPORT_FORMATS[fmt], filename)

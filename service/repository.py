@@ -1,0 +1,337 @@
+"""The repository: the only module that reads and writes the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from service.errors import FieldError, NotFoundError
+from service.lifecycle import ACTIVE_STATUSES
+from service.tables import (
+    ApiKey,
+    Correction,
+    Event,
+    ModelJob,
+    Petition,
+    PetitionBody,
+    PetitionClassification,
+    Upload,
+)
+from service.tables import (
+    Sequence as SequenceRow,
+)
+
+__all__ = ["SORT_FIELDS", "PetitionQuery", "Repository"]
+
+SORT_FIELDS = {
+    "received_on": Petition.received_on,
+    "created_at": Petition.created_at,
+    "deadline": Petition.deadline,
+    "id": Petition.id,
+    "confidence": Petition.confidence,
+    "status": Petition.status,
+}
+
+
+@dataclass(frozen=True)
+class PetitionQuery:
+    """Filters of a list, an export or a report. ``search`` is already accent-free lower case."""
+
+    status: tuple[str, ...] = ()
+    sector: str | None = None
+    association: str | None = None
+    department: str | None = None
+    role: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    overdue: bool | None = None
+    search: tuple[str, ...] = ()
+    today: date | None = None
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class Repository:
+    """Reads and writes for one unit of work (one SQLAlchemy session)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- health ----------------------------------------------------------------------------
+    def ping(self) -> None:
+        self.session.execute(text("SELECT 1"))
+
+    # -- API keys --------------------------------------------------------------------------
+    def add_key(
+        self, name: str, prefix: str, key_hash: str, role: str, department: str | None,
+        now: datetime,
+    ) -> ApiKey:
+        row = ApiKey(name=name, prefix=prefix, key_hash=key_hash, role=role,
+                     department=department, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        return self.session.scalar(
+            select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+        )
+
+    # -- petitions: writes ----------------------------------------------------------------
+    def next_number(self, year: int) -> int:
+        """The next number of the year (the row lock serialises concurrent writers)."""
+        bump = (
+            update(SequenceRow).where(SequenceRow.year == year)
+            .values(last=SequenceRow.last + 1).returning(SequenceRow.last)
+        )
+        number = self.session.scalar(bump)
+        if number is not None:
+            return int(number)
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(SequenceRow).values(year=year, last=0))
+        except IntegrityError:
+            pass  # another worker created the year's row first
+        return int(self.session.scalar(bump) or 0)
+
+    def add_petition(self, **fields: Any) -> Petition:
+        row = Petition(**fields)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def add_classification(self, petition: Petition, **fields: Any) -> None:
+        self.session.add(PetitionClassification(petition_id=petition.id, **fields))
+
+    def set_bodies(self, petition: Petition, lead: str, coordinating: Sequence[str]) -> None:
+        self.clear_bodies(petition)
+        rows = [{"petition_id": petition.id, "department": lead, "role": "lead"}]
+        rows += [
+            {"petition_id": petition.id, "department": c, "role": "coordinating"}
+            for c in dict.fromkeys(coordinating) if c != lead
+        ]
+        self.session.execute(insert(PetitionBody), rows)
+
+    def clear_bodies(self, petition: Petition) -> None:
+        self.session.execute(delete(PetitionBody).where(PetitionBody.petition_id == petition.id))
+
+    def acknowledge_body(self, petition: Petition, department: str, now: datetime) -> None:
+        self.session.execute(
+            update(PetitionBody)
+            .where(PetitionBody.petition_id == petition.id, PetitionBody.department == department)
+            .values(acknowledged_at=now)
+        )
+
+    def add_event(self, petition: Petition, **fields: Any) -> None:
+        fields.setdefault("detail", {})
+        self.session.add(Event(petition_id=petition.id, **fields))
+
+    def add_correction(self, petition: Petition, **fields: Any) -> None:
+        self.session.add(Correction(petition_id=petition.id, **fields))
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    # -- petitions: reads -----------------------------------------------------------------
+    def _visible(self, department: str | None) -> ColumnElement[bool] | None:
+        if department is None:
+            return None
+        body = aliased(PetitionBody)
+        return exists(
+            select(body.petition_id)
+            .where(body.petition_id == Petition.id, body.department == department)
+            .correlate(Petition)
+        )
+
+    def get_petition(
+        self, code: str, visible_to: str | None = None, for_update: bool = False
+    ) -> Petition:
+        """The item, if the caller may see it; otherwise NotFoundError (never 'forbidden')."""
+        stmt = select(Petition).where(Petition.code == code)
+        visible = self._visible(visible_to)
+        if visible is not None:
+            stmt = stmt.where(visible)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = self.session.scalar(stmt)
+        if row is None:
+            raise NotFoundError(f"Không tìm thấy kiến nghị '{code}'")
+        return row
+
+    def bodies(self, petition_ids: Sequence[int]) -> dict[int, list[PetitionBody]]:
+        found: dict[int, list[PetitionBody]] = {i: [] for i in petition_ids}
+        if not petition_ids:
+            return found
+        rows = self.session.scalars(
+            select(PetitionBody).where(PetitionBody.petition_id.in_(petition_ids))
+            .order_by(PetitionBody.petition_id, PetitionBody.role.desc(), PetitionBody.department)
+        )
+        for row in rows:
+            found[row.petition_id].append(row)
+        return found
+
+    def events(self, petition: Petition) -> list[Event]:
+        return list(self.session.scalars(
+            select(Event).where(Event.petition_id == petition.id).order_by(Event.id)
+        ))
+
+    def latest_classification(self, petition: Petition) -> PetitionClassification | None:
+        return self.session.scalar(
+            select(PetitionClassification)
+            .where(PetitionClassification.petition_id == petition.id)
+            .order_by(PetitionClassification.id.desc()).limit(1)
+        )
+
+    def existing_dedupe_keys(self, keys: Sequence[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        rows = self.session.execute(
+            select(Petition.dedupe_key, Petition.code).where(Petition.dedupe_key.in_(keys))
+        )
+        return {str(k): str(c) for k, c in rows}
+
+    def _conditions(self, query: PetitionQuery, visible_to: str | None) -> list[Any]:
+        where: list[Any] = []
+        visible = self._visible(visible_to)
+        if visible is not None:
+            where.append(visible)
+        if query.status:
+            where.append(Petition.status.in_(query.status))
+        if query.sector:
+            where.append(Petition.sector == query.sector)
+        if query.association:
+            where.append(Petition.association == query.association)
+        if query.department or query.role:
+            alias = aliased(PetitionBody)
+            body = [alias.petition_id == Petition.id]
+            if query.department:
+                body.append(alias.department == query.department)
+            if query.role:
+                body.append(alias.role == query.role)
+            if visible_to and query.role:
+                body.append(alias.department == visible_to)
+            where.append(exists(select(alias.petition_id).where(and_(*body)).correlate(Petition)))
+        if query.received_from:
+            where.append(Petition.received_on >= query.received_from)
+        if query.received_to:
+            where.append(Petition.received_on <= query.received_to)
+        if query.overdue is not None:
+            today = query.today or date.today()
+            late = and_(Petition.status.in_(ACTIVE_STATUSES), Petition.deadline < today)
+            where.append(late if query.overdue else or_(~late, Petition.deadline.is_(None)))
+        for term in query.search:
+            where.append(Petition.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
+        return where
+
+    def list_petitions(
+        self, query: PetitionQuery, visible_to: str | None, offset: int, limit: int,
+        sort: str = "-id",
+    ) -> tuple[list[Petition], int]:
+        where = self._conditions(query, visible_to)
+        name = sort.lstrip("-")
+        if name not in SORT_FIELDS:
+            raise FieldError("sort", f"Không sắp xếp được theo '{name}'; dùng: "
+                             f"{', '.join(SORT_FIELDS)} (thêm '-' để giảm dần)")
+        column = SORT_FIELDS[name]
+        order = [column.desc() if sort.startswith("-") else column.asc(), Petition.id.desc()]
+        total = self.session.scalar(select(func.count()).select_from(Petition).where(*where))
+        rows = self.session.scalars(
+            select(Petition).where(*where).order_by(*order).offset(offset).limit(limit)
+        )
+        return list(rows), int(total or 0)
+
+    def iter_petitions(
+        self, query: PetitionQuery, visible_to: str | None, batch: int = 500
+    ) -> Iterator[Petition]:
+        where = self._conditions(query, visible_to)
+        last = 0
+        while True:
+            rows = list(self.session.scalars(
+                select(Petition).where(*where, Petition.id > last).order_by(Petition.id)
+                .limit(batch)
+            ))
+            yield from rows
+            if len(rows) < batch:
+                return
+            last = rows[-1].id
+
+    # -- reports ---------------------------------------------------------------------------
+    def counts_by_body_status(
+        self, query: PetitionQuery, visible_to: str | None
+    ) -> list[tuple[str, str, str, int]]:
+        where = self._conditions(query, visible_to)
+        rows = self.session.execute(
+            select(PetitionBody.department, PetitionBody.role, Petition.status, func.count())
+            .join(Petition, Petition.id == PetitionBody.petition_id)
+            .where(*where)
+            .group_by(PetitionBody.department, PetitionBody.role, Petition.status)
+        )
+        return [(str(d), str(r), str(s), int(n)) for d, r, s, n in rows]
+
+    def counts_by(
+        self, column: str, query: PetitionQuery, visible_to: str | None
+    ) -> list[tuple[str | None, str, int]]:
+        col = {"sector": Petition.sector, "association": Petition.association}[column]
+        where = self._conditions(query, visible_to)
+        rows = self.session.execute(
+            select(col, Petition.status, func.count()).where(*where).group_by(col, Petition.status)
+        )
+        return [(k, str(s), int(n)) for k, s, n in rows]
+
+    def answer_durations(
+        self, query: PetitionQuery, visible_to: str | None
+    ) -> list[tuple[datetime, datetime]]:
+        where = self._conditions(query, visible_to)
+        rows = self.session.execute(
+            select(Petition.assigned_at, Petition.answered_at)
+            .where(*where, Petition.answered_at.is_not(None), Petition.assigned_at.is_not(None))
+        )
+        return [(a, b) for a, b in rows]
+
+    # -- corrections and model jobs -------------------------------------------------------
+    def corrections(self) -> list[tuple[Correction, str]]:
+        rows = self.session.execute(
+            select(Correction, Petition.code).join(Petition, Petition.id == Correction.petition_id)
+            .order_by(Correction.id)
+        )
+        return [(c, str(code)) for c, code in rows]
+
+    def add_job(self, **fields: Any) -> ModelJob:
+        job = ModelJob(**fields)
+        self.session.add(job)
+        self.session.flush()
+        return job
+
+    def get_job(self, job_id: int) -> ModelJob:
+        job = self.session.get(ModelJob, job_id)
+        if job is None:
+            raise NotFoundError(f"Không có lượt huấn luyện số {job_id}")
+        return job
+
+    def running_job(self) -> ModelJob | None:
+        return self.session.scalar(
+            select(ModelJob).where(ModelJob.status.in_(("queued", "running"))).limit(1)
+        )
+
+    def list_jobs(self, limit: int = 20) -> list[ModelJob]:
+        stmt = select(ModelJob).order_by(ModelJob.id.desc()).limit(limit)
+        return list(self.session.scalars(stmt))
+
+    def update_job(self, job_id: int, **fields: Any) -> None:
+        self.session.execute(update(ModelJob).where(ModelJob.id == job_id).values(**fields))
+
+    # -- uploads ---------------------------------------------------------------------------
+    def add_upload(self, **fields: Any) -> Upload:
+        row = Upload(**fields)
+        self.session.add(row)
+        self.session.flush()
+        return row

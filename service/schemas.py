@@ -1,0 +1,165 @@
+"""API schemas (pydantic): the shapes of requests and responses, English field names."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS
+from service.workflow import NewPetition, PetitionView
+
+__all__ = [
+    "ActivateIn",
+    "AnswerIn",
+    "DecisionIn",
+    "KeyIn",
+    "KeyOut",
+    "PetitionDetail",
+    "PetitionIn",
+    "PetitionList",
+    "PetitionOut",
+    "ReasonIn",
+    "ReviewItem",
+    "ReviewList",
+    "StatusIn",
+    "present",
+]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PetitionIn(_In):
+    """A new petition. Only ``text`` is required (1–20,000 characters)."""
+
+    text: str | None = Field(None, description="Nội dung kiến nghị, 1–20.000 ký tự")
+    association: str | None = Field(None, description="Mã hội (xem GET /api/v1/catalog)")
+    submitter: str | None = Field(None, max_length=300)
+    locality: str | None = Field(None, max_length=300)
+    received_on: date | None = None
+    channel: str | None = Field(None, max_length=64)
+    source_document: str | None = Field(None, max_length=500)
+    item_number: str | None = Field(None, max_length=64)
+
+    def to_domain(self) -> NewPetition:
+        return NewPetition(**self.model_dump())  # type: ignore[arg-type]
+
+
+class DecisionIn(_In):
+    """A clerk's assignment: a sector; bodies default to the directory's for that sector."""
+
+    sector: str | None = None
+    lead_department: str | None = None
+    coordinating_departments: list[str] | None = None
+    reason: str | None = Field(None, max_length=2000)
+
+
+class ReasonIn(_In):
+    reason: str = Field(..., max_length=2000)
+
+
+class StatusIn(_In):
+    status: Literal["acknowledged", "in_progress"]
+    note: str | None = Field(None, max_length=2000)
+
+
+class AnswerIn(_In):
+    answer_text: str
+
+
+class ActivateIn(_In):
+    force: bool = False
+
+
+class KeyIn(_In):
+    role: Literal["admin", "secretariat", "analyst", "department"]
+    department: str | None = None
+    name: str = Field("", max_length=200)
+
+
+class KeyOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    department: str | None
+    key: str = Field(..., description="Khóa API; chỉ hiện một lần")
+
+
+class PetitionOut(BaseModel):
+    id: str
+    status: str
+    status_label: str
+    needs_review: bool
+    text: str
+    association: str | None
+    submitter: str | None
+    locality: str | None
+    received_on: date
+    channel: str | None
+    source_document: str | None
+    item_number: str | None
+    sector: str | None
+    lead_department: str | None
+    coordinating_departments: list[str]
+    acknowledged_by: list[str]
+    confidence: float | None
+    model_version: str | None
+    assigned_at: datetime | None
+    deadline: date | None
+    overdue: bool
+    answer_text: str | None
+    answered_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    created_by: str
+
+
+class PetitionDetail(PetitionOut):
+    classification: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = []
+
+
+class ReviewItem(PetitionOut):
+    suggestions: list[dict[str, Any]] = []
+
+
+class PetitionList(BaseModel):
+    items: list[PetitionOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewItem]
+    total: int
+    page: int
+    page_size: int
+
+
+def present(view: PetitionView, today: date) -> dict[str, Any]:
+    p = view.petition
+    overdue = p.status in ACTIVE_STATUSES and p.deadline is not None and p.deadline < today
+    data: dict[str, Any] = {
+        "id": p.code, "status": p.status, "status_label": STATUS_LABELS[p.status],
+        "needs_review": p.status == "needs_review", "text": p.text,
+        "association": p.association, "submitter": p.submitter, "locality": p.locality,
+        "received_on": p.received_on, "channel": p.channel,
+        "source_document": p.source_document, "item_number": p.item_number,
+        "sector": p.sector, "lead_department": view.lead_department,
+        "coordinating_departments": view.coordinating_departments,
+        "acknowledged_by": view.acknowledged_by, "confidence": p.confidence,
+        "model_version": p.model_version, "assigned_at": p.assigned_at, "deadline": p.deadline,
+        "overdue": overdue, "answer_text": p.answer_text, "answered_at": p.answered_at,
+        "closed_at": p.closed_at, "created_at": p.created_at, "created_by": p.created_by,
+    }
+    if view.classification is not None:
+        data["classification"] = view.classification
+    if view.history is not None:
+        data["history"] = view.history
+    if view.suggestions is not None:
+        data["suggestions"] = view.suggestions
+    return data

@@ -1,0 +1,89 @@
+"""The long-lived parts of a running service, built once by create_app and shared by requests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiennghi.catalog import Catalog
+from kiennghi.settings import Settings
+from models.registry import ModelRegistry
+from service.associations import Associations
+from service.config import ServiceConfig
+from service.errors import AuthenticationError
+from service.modelops import ModelProvider
+from service.repository import Repository
+from service.security import Principal, hash_key
+from service.workflow import Workflow
+from training.corpus import LabelledItem
+
+__all__ = ["Services", "utc_now"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    config: ServiceConfig
+    catalog: Catalog
+    associations: Associations
+    engine: Engine
+    sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+    registry: ModelRegistry
+    provider: ModelProvider
+    clock: Callable[[], datetime] = utc_now
+    holdout_file: list[LabelledItem] = field(default_factory=list)
+    _keys: dict[str, tuple[Principal, float]] = field(default_factory=dict)
+    _keys_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def unit(self) -> Iterator[Repository]:
+        """One write transaction: commit when the block ends, roll back on any exception."""
+        with self.sessions() as session, session.begin():
+            yield Repository(session)
+
+    @contextmanager
+    def reader(self) -> Iterator[Repository]:
+        with self.read_sessions() as session, session.begin():
+            yield Repository(session)
+
+    def workflow(self, repo: Repository) -> Workflow:
+        return Workflow(repo, self.catalog, self.associations, self.clock())
+
+    def authenticate(self, key: str | None, ttl: float = 30.0) -> Principal:
+        """The principal of a bearer key; lookups are cached briefly to keep requests cheap."""
+        if not key:
+            raise AuthenticationError(
+                "Thiếu khóa API; gửi tiêu đề 'Authorization: Bearer <khóa>' "
+                "(tạo khóa bằng 'kiennghi keys create')"
+            )
+        digest = hash_key(key)
+        cached = self._keys.get(digest)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        with self.reader() as repo:
+            row = repo.key_by_hash(digest)
+            if row is None:
+                raise AuthenticationError("Khóa API không hợp lệ hoặc đã bị thu hồi")
+            principal = Principal(row.id, row.name, row.role, row.department)
+        with self._keys_lock:
+            self._keys[digest] = (principal, time.monotonic() + ttl)
+        return principal
+
+    @property
+    def training_data(self) -> Path:
+        from kiennghi.resources import seed_corpus_dir
+
+        return self.config.training_data or seed_corpus_dir()
