@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from kiennghi.settings import Settings
 from service.config import ServiceConfig
+from service.services import Services
 from service.workflow import Classifier
 
 __all__ = ["create_app", "serve_app"]
@@ -31,6 +32,7 @@ def create_app(
     config: ServiceConfig | None = None,
     clock: Callable[[], datetime] | None = None,
     migrate: bool = True,
+    wait_for_model: bool = True,
 ) -> FastAPI:
     """Build the app. Nothing is opened until the app starts (lifespan).
 
@@ -41,7 +43,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings or Settings.from_env(),
-                                  config or ServiceConfig.from_env(), classifier, clock, migrate)
+                                  config or ServiceConfig.from_env(), classifier, clock, migrate,
+                                  wait_for_model)
         app.state.services = services
         try:
             yield
@@ -75,7 +78,8 @@ def build_services(
     classifier: Classifier | None,
     clock: Callable[[], datetime] | None,
     migrate: bool,
-):  # type: ignore[no-untyped-def]
+    wait_for_model: bool = True,
+) -> Services:
     from kiennghi.catalog import load_catalog
     from kiennghi.loader import open_classifier, open_registry
     from service.associations import load_associations
@@ -90,7 +94,10 @@ def build_services(
         upgrade(engine)
     registry = open_registry(settings)
     provider = ModelProvider(registry, catalog, fixed=classifier)
-    provider.load(build=lambda: open_classifier(settings))
+    if wait_for_model:
+        provider.load(build=lambda: open_classifier(settings))
+    else:
+        provider.load_in_background(build=lambda: open_classifier(settings))
     return Services(
         settings=settings,
         config=config,
@@ -107,5 +114,13 @@ def build_services(
 
 
 def serve_app() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (each worker process calls it)."""
-    return create_app(Settings.from_env())
+    """Factory for ``uvicorn --factory`` (each worker process calls it).
+
+    The worker listens at once and loads the model in the background (importing scikit-learn
+    and unpickling take most of the start time); /readyz turns 200 when it is in.
+    """
+    import os
+
+    # `kiennghi serve` migrates once before starting the workers.
+    migrated = os.environ.get("KIENNGHI_SERVE_MIGRATED") == "1"
+    return create_app(Settings.from_env(), migrate=not migrated, wait_for_model=False)

@@ -22,6 +22,8 @@ def serve(
     workers: Annotated[int, typer.Option(help="Số tiến trình (nên dùng PostgreSQL khi > 1).")] = 1,
 ) -> None:
     """Chạy dịch vụ web (API /api/v1, tài liệu tại /docs)."""
+    import os
+
     import uvicorn
 
     from kiennghi.errors import KienNghiError
@@ -45,6 +47,7 @@ def serve(
         _err("Lưu ý: nhiều tiến trình trên SQLite chỉ có một tiến trình ghi tại một thời điểm; "
              "dùng PostgreSQL (KIENNGHI_DATABASE_URL) cho tải lớn.")
     _err(f"Dịch vụ kiennghi tại http://{host}:{port} ({workers} tiến trình); tài liệu: /docs")
+    os.environ["KIENNGHI_SERVE_MIGRATED"] = "1"  # read by the workers' app factory
     uvicorn.run("service.app:serve_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)
 

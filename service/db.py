@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
-def _sqlite_begin(conn: Any) -> None:
-    # BEGIN IMMEDIATE for transactions that write: a deferred one that reads, then writes, fails
-    # at once with "database is locked" when another writer got in between, whatever
-    # busy_timeout. Read-only sessions (see make_sessionmaker) begin deferred and never wait.
-    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+class _SqliteWriters:
+    """Begins SQLite transactions; in-process writers queue on a lock, not on SQLite's busy loop.
+
+    BEGIN IMMEDIATE for transactions that write: a deferred one that reads, then writes, fails at
+    once with "database is locked" when another writer got in between, whatever busy_timeout.
+    SQLite lets one writer in at a time anyway; threads that wait inside SQLite's busy handler
+    sleep with growing back-off (up to 100 ms per try), so under load they queue on a Python lock
+    instead and enter in turn. Read-only sessions (make_sessionmaker) begin deferred, never wait.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def begin(self, conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode == "IMMEDIATE":
+            self.lock.acquire()
+            conn.info["kiennghi_writer"] = True
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            self.end(conn)
+            raise
+
+    def end(self, conn: Any) -> None:
+        if conn.info.pop("kiennghi_writer", False):
+            self.lock.release()
 
 
 def make_engine(url: str, schema: str | None = None, pool_size: int = 10) -> Engine:
@@ -50,8 +72,11 @@ def make_engine(url: str, schema: str | None = None, pool_size: int = 10) -> Eng
             url, connect_args={"check_same_thread": False, "timeout": 10},
             pool_size=pool_size, max_overflow=20,
         )
+        writers = _SqliteWriters()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", writers.begin)
+        event.listen(engine, "commit", writers.end)
+        event.listen(engine, "rollback", writers.end)
         return engine
     options: dict[str, Any] = {}
     if schema:

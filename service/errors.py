@@ -8,6 +8,7 @@ __all__ = [
     "AuthenticationError",
     "ConflictError",
     "FieldError",
+    "ModelNotReadyError",
     "ModelOperationError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -41,6 +42,10 @@ class FieldError(ServiceError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
+
+
+class ModelNotReadyError(ServiceError):
+    """The model is still loading (the first seconds after start) or failed to load."""
 
 
 class ModelOperationError(ServiceError):

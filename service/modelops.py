@@ -14,8 +14,8 @@ from typing import Any
 from kiennghi.catalog import Catalog
 from kiennghi.classifier import PetitionClassifier
 from kiennghi.errors import KienNghiError
-from models.registry import ModelRegistry
-from service.errors import ConflictError, ModelOperationError
+from models.registry import LoadedModel, ModelRegistry
+from service.errors import ConflictError, ModelNotReadyError, ModelOperationError
 from service.repository import Repository
 from service.security import Principal, require
 from service.workflow import Classifier
@@ -52,10 +52,18 @@ class ModelProvider:
         self._stamp: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
         self.last_error: str | None = None
+        from service.scoring import Batcher
+
+        self._batcher = Batcher()
 
     @property
     def ready(self) -> bool:
         return self._classifier is not None
+
+    def _serving(self, model: LoadedModel) -> Classifier:
+        from service.scoring import BatchedClassifier, ServingClassifier
+
+        return BatchedClassifier(ServingClassifier(model, self.catalog), self._batcher)
 
     def _index_stamp(self) -> tuple[int, int, int] | None:
         try:
@@ -69,10 +77,7 @@ class ModelProvider:
         if self._fixed is not None:
             return
         if self.registry.active_version() is None and build is not None:
-            with self._lock:
-                self._classifier = build()
-                self._stamp = self._index_stamp()
-            return
+            build()  # trains and activates the default model (first start only)
         self.refresh(force=True)
 
     def refresh(self, force: bool = False) -> None:
@@ -87,17 +92,30 @@ class ModelProvider:
             try:
                 active = self.registry.active_version()
                 if active and (self._classifier is None or self._classifier.version != active):
-                    self._classifier = PetitionClassifier(self.registry.load(active), self.catalog)
+                    self._classifier = self._serving(self.registry.load(active))
                 self.last_error = None
             except KienNghiError as e:
                 # Keep serving the model we have; /readyz and the model list show the problem.
                 self.last_error = str(e)
             self._stamp = stamp
 
+    def load_in_background(self, build: Callable[[], Classifier] | None = None) -> None:
+        """Start loading so the server listens at once; /readyz says when the model is in."""
+
+        def run() -> None:
+            try:
+                self.load(build)
+            except Exception as e:  # recorded for /readyz; requests get 503 meanwhile
+                self.last_error = f"Không nạp được mô hình: {e}"
+
+        threading.Thread(target=run, name="model-load", daemon=True).start()
+
     def current(self) -> Classifier:
+        if self._classifier is None and self._stamp is None and self.last_error is None:
+            raise ModelNotReadyError("Mô hình đang được nạp, hãy thử lại sau vài giây")
         self.refresh()
         if self._classifier is None:
-            raise ModelOperationError(
+            raise ModelNotReadyError(
                 self.last_error or "Chưa có mô hình nào được kích hoạt; hãy huấn luyện mô hình"
             )
         return self._classifier

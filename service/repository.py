@@ -89,19 +89,22 @@ class Repository:
     # -- petitions: writes ----------------------------------------------------------------
     def next_number(self, year: int) -> int:
         """The next number of the year (the row lock serialises concurrent writers)."""
+        table = SequenceRow.__table__
         bump = (
-            update(SequenceRow).where(SequenceRow.year == year)
-            .values(last=SequenceRow.last + 1).returning(SequenceRow.last)
+            update(table).where(table.c.year == year)
+            .values(last=table.c.last + 1).returning(table.c.last)
         )
-        number = self.session.scalar(bump)
+        # Core statements on the session's connection: no ORM bookkeeping on the hot path.
+        connection = self.session.connection()
+        number = connection.execute(bump).scalar()
         if number is not None:
             return int(number)
         try:
             with self.session.begin_nested():
-                self.session.execute(insert(SequenceRow).values(year=year, last=0))
+                connection.execute(insert(table).values(year=year, last=0))
         except IntegrityError:
             pass  # another worker created the year's row first
-        return int(self.session.scalar(bump) or 0)
+        return int(connection.execute(bump).scalar() or 0)
 
     def add_petition(self, **fields: Any) -> Petition:
         row = Petition(**fields)
@@ -110,30 +113,44 @@ class Repository:
         return row
 
     def add_classification(self, petition: Petition, **fields: Any) -> None:
-        self.session.add(PetitionClassification(petition_id=petition.id, **fields))
+        self.session.connection().execute(
+            insert(PetitionClassification.__table__), {"petition_id": petition.id, **fields}
+        )
 
-    def set_bodies(self, petition: Petition, lead: str, coordinating: Sequence[str]) -> None:
-        self.clear_bodies(petition)
+    def set_bodies(
+        self, petition: Petition, lead: str, coordinating: Sequence[str], replace: bool = True
+    ) -> None:
+        if replace:
+            self.clear_bodies(petition)
         rows = [{"petition_id": petition.id, "department": lead, "role": "lead"}]
         rows += [
             {"petition_id": petition.id, "department": c, "role": "coordinating"}
             for c in dict.fromkeys(coordinating) if c != lead
         ]
-        self.session.execute(insert(PetitionBody), rows)
+        self.session.connection().execute(insert(PetitionBody.__table__), rows)
 
     def clear_bodies(self, petition: Petition) -> None:
-        self.session.execute(delete(PetitionBody).where(PetitionBody.petition_id == petition.id))
+        table = PetitionBody.__table__
+        self.session.connection().execute(delete(table).where(table.c.petition_id == petition.id))
 
     def acknowledge_body(self, petition: Petition, department: str, now: datetime) -> None:
         self.session.execute(
             update(PetitionBody)
             .where(PetitionBody.petition_id == petition.id, PetitionBody.department == department)
             .values(acknowledged_at=now)
+            .execution_options(synchronize_session=False)
         )
 
     def add_event(self, petition: Petition, **fields: Any) -> None:
         fields.setdefault("detail", {})
-        self.session.add(Event(petition_id=petition.id, **fields))
+        fields.setdefault("reason", None)
+        self.add_events(petition, [fields])
+
+    def add_events(self, petition: Petition, rows: Sequence[dict[str, Any]]) -> None:
+        """Append history rows (never updated or deleted)."""
+        self.session.connection().execute(
+            insert(Event.__table__), [{"petition_id": petition.id, **row} for row in rows]
+        )
 
     def add_correction(self, petition: Petition, **fields: Any) -> None:
         self.session.add(Correction(petition_id=petition.id, **fields))

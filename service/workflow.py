@@ -130,7 +130,11 @@ class Workflow:
         require(principal, "petition.create")
         year = self.now.year
         number = self.repo.next_number(year)
-        status = "needs_review" if result.needs_review else "assigned"
+        assigned = not result.needs_review
+        lead = result.lead_department
+        coordinating = [c for c in dict.fromkeys(result.coordinating_departments) if c != lead]
+        deadline = self.today + timedelta(days=self.catalog.policy.deadline_for(result.sector))
+        # The row is written once in its final state (no insert-then-update on the hot path).
         petition = self.repo.add_petition(
             code=f"KN-{year}-{number:06d}",
             text=item.text,
@@ -143,8 +147,11 @@ class Workflow:
             source_document=item.source_document,
             item_number=item.item_number,
             dedupe_key=dedupe,
-            status="received",
+            status="assigned" if assigned else "needs_review",
             sector=result.sector,
+            lead_department=lead if assigned else None,
+            assigned_at=self.now if assigned else None,
+            deadline=deadline if assigned else None,
             confidence=result.confidence,
             model_version=result.model_version,
             created_at=self.now,
@@ -167,20 +174,28 @@ class Workflow:
             probabilities=dict(result.probabilities),
             created_at=self.now,
         )
-        self.repo.add_event(petition, at=self.now, actor=principal.identity, action="received",
-                            from_status=None, to_status="received",
-                            detail={"channel": item.channel})
-        if status == "assigned":
-            self._assign(petition, principal, result.sector, result.lead_department,
-                         result.coordinating_departments, action="assigned",
-                         reason=f"Tự động theo mô hình {result.model_version} "
-                                f"(độ tin cậy {result.confidence:.2f})")
+        received = {"at": self.now, "actor": principal.identity, "action": "received",
+                    "from_status": None, "to_status": "received", "reason": None,
+                    "detail": {"channel": item.channel}}
+        if assigned:
+            self.repo.set_bodies(petition, lead, coordinating, replace=False)
+            second = {
+                "action": "assigned", "to_status": "assigned",
+                "reason": f"Tự động theo mô hình {result.model_version} "
+                          f"(độ tin cậy {result.confidence:.2f})",
+                "detail": {"sector": result.sector, "lead_department": lead,
+                           "coordinating_departments": coordinating,
+                           "deadline": deadline.isoformat(), "notified": [lead, *coordinating]},
+            }
         else:
-            self._move(petition, principal, "needs_review", "queued_for_review",
-                       reason=f"Độ tin cậy {result.confidence:.2f} dưới ngưỡng "
-                              f"{self.catalog.policy.review_threshold:.2f}",
-                       detail={"suggested_sector": result.sector,
-                               "suggested_lead": result.lead_department})
+            second = {
+                "action": "queued_for_review", "to_status": "needs_review",
+                "reason": f"Độ tin cậy {result.confidence:.2f} dưới ngưỡng "
+                          f"{self.catalog.policy.review_threshold:.2f}",
+                "detail": {"suggested_sector": result.sector, "suggested_lead": lead},
+            }
+        self.repo.add_events(petition, [
+            received, {**received, "from_status": "received", **second}])
         return petition
 
     def _move(
@@ -199,7 +214,7 @@ class Workflow:
     ) -> None:
         coordinating = [c for c in dict.fromkeys(coordinating) if c != lead]
         deadline = self.today + timedelta(days=self.catalog.policy.deadline_for(sector))
-        self.repo.set_bodies(petition, lead, coordinating)
+        self.repo.set_bodies(petition, lead, coordinating, replace=petition.status != "received")
         petition.sector = sector
         petition.lead_department = lead
         petition.assigned_at = self.now

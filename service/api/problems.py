@@ -24,6 +24,7 @@ from service.errors import (
     AuthenticationError,
     ConflictError,
     FieldError,
+    ModelNotReadyError,
     ModelOperationError,
     NotFoundError,
     PermissionDeniedError,
@@ -52,6 +53,7 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (ModelNotFoundError, 404),
     (ConflictError, 409),
     (ModelOperationError, 409),
+    (ModelNotReadyError, 503),
     (FieldError, 422),
     (UnknownCodeError, 422),
     (InputFileError, 422),
@@ -76,6 +78,13 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
         extra.update(kind=exc.kind, value=exc.code, valid=exc.known)
     if isinstance(exc, FieldError):
         extra["field"] = exc.field
+    if status == 503:
+        return JSONResponse(
+            {"type": "about:blank", "title": _TITLES[503], "status": 503, "detail": str(exc),
+             **extra},
+            status_code=503, media_type="application/problem+json",
+            headers={"Retry-After": "2"},
+        )
     if status >= 500:
         return problem(status, "Cấu hình dữ liệu của dịch vụ không hợp lệ: " + str(exc), **extra)
     return problem(status, str(exc), **extra)

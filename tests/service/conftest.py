@@ -123,3 +123,36 @@ def api(settings: Settings, clock: Clock) -> Iterator[Api]:
     app = create_app(settings, classifier=FakeClassifier(load_catalog(settings)), clock=clock)
     with TestClient(app) as client:
         yield Api(client, make_keys(app.state.services), clock)
+
+
+@dataclass(frozen=True)
+class TrainedHome:
+    """A registry with v0001 (good, active) and v0002 (deliberately bad), built once."""
+
+    registry: Path
+    corpus: Path
+
+
+@pytest.fixture(scope="session")
+def trained_home(tmp_path_factory: pytest.TempPathFactory) -> TrainedHome:
+    from models.registry import ModelRegistry
+    from tests.service.corpus import write_corpus
+    from training.train import load_config, train_and_register
+
+    base = tmp_path_factory.mktemp("trained")
+    settings = Settings.from_env({"KIENNGHI_HOME": str(base / "home")})
+    catalog = load_catalog(settings)
+    registry = ModelRegistry(settings.registry_dir)
+    good = write_corpus(base / "good")
+    bad = write_corpus(base / "bad", rotate=True)
+    config = load_config(None)
+    train_and_register(good, config, catalog, registry, evaluate=False, activate=True)
+    train_and_register(bad, config, catalog, registry, evaluate=False, activate=False)
+    return TrainedHome(settings.registry_dir, good)
+
+
+def copy_home(trained: TrainedHome, home: Path) -> None:
+    """A private copy of the trained registry (activations in one test stay there)."""
+    import shutil
+
+    shutil.copytree(trained.registry, home / "models")

@@ -1,0 +1,115 @@
+"""The real thing: `kiennghi keys create` and `kiennghi serve` (uvicorn, several workers on
+PostgreSQL) over loopback; every worker follows an activation; a restart keeps everything."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kiennghi.settings import Settings
+from tests.service.conftest import TrainedHome, copy_home
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIENNGHI_")}
+    env["KIENNGHI_HOME"] = str(settings.home)
+    env["KIENNGHI_DATABASE_URL"] = str(settings.database_url)
+    return env
+
+
+def _cli(settings: Settings, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "kiennghi.cli", *args], env=_env(settings),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@contextmanager
+def serving(settings: Settings, workers: int) -> Iterator[tuple[str, float]]:
+    port = _free_port()
+    start = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiennghi.cli", "serve", "--port", str(port),
+         "--workers", str(workers)],
+        env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() - start < 60, "dịch vụ không sẵn sàng sau 60 giây"
+            time.sleep(0.1)
+        yield base, time.monotonic() - start
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_serve_workers_follow_activation_and_restart(
+    settings: Settings, trained_home: TrainedHome
+) -> None:
+    copy_home(trained_home, settings.home)
+    _cli(settings, "db", "upgrade")
+    admin = _cli(settings, "keys", "create", "--role", "admin", "--name", "Quản trị")
+    admin_key = admin.strip().splitlines()[-1]
+    dept = _cli(settings, "keys", "create", "--role", "department", "--department", "so-y-te")
+    dept_key = dept.strip().splitlines()[-1]
+    assert admin_key.startswith("kn_") and dept_key.startswith("kn_")
+    workers = 1 if str(settings.database_url).startswith("sqlite") else 2
+    auth = {"Authorization": f"Bearer {admin_key}"}
+
+    with serving(settings, workers) as (base, started), httpx.Client(base_url=base) as http:
+        print(f"khởi động {workers} tiến trình: {started:.2f} s")
+        created = http.post("/api/v1/petitions", headers=auth, json={
+            "text": "Trạm y tế xã thiếu bác sĩ, đề nghị bổ sung", "association": "hoi-phu-nu"})
+        assert created.status_code == 201, created.text
+        code = created.json()["id"]
+        assert created.json()["model_version"] == "v0001"
+        r = http.post("/api/v1/models/v0002/activate", headers=auth, json={"force": True})
+        assert r.status_code == 200, r.text
+        versions = {
+            http.post("/api/v1/petitions", headers=auth,
+                      json={"text": f"Đường hư số {i}"}).json()["model_version"]
+            for i in range(12)
+        }
+        assert versions == {"v0002"}  # every worker picked up the activation
+        assert http.get("/openapi.json").json()["paths"]["/api/v1/petitions"]["post"]
+
+    with serving(settings, 1) as (base, _), httpx.Client(base_url=base) as http:
+        r = http.get(f"/api/v1/petitions/{code}", headers={"Authorization": f"Bearer {dept_key}"})
+        assert r.status_code == 200 and r.json()["association"] == "hoi-phu-nu"
+        assert http.get("/api/v1/petitions", headers=auth).json()["total"] == 13
+        assert http.post("/api/v1/petitions", headers=auth,
+                         json={"text": "x"}).json()["model_version"] == "v0002"
+
+
+def test_keys_create_rejects_bad_department(settings: Settings, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kiennghi.cli", "keys", "create", "--role", "department",
+         "--department", "so-khong-co"],
+        env=_env(settings), capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1 and "so-y-te" in done.stderr
