@@ -140,6 +140,12 @@ class Workflow:
             self.associations.check(item.association)
         if item.received_on and item.received_on > self.today + timedelta(days=1):
             raise FieldError("received_on", f"Ngày nhận {item.received_on:%d/%m/%Y} ở tương lai")
+        start = self.catalog.directory.complete_from
+        if item.received_on and start and item.received_on < start:
+            # Items are assigned by the directory in force on the day they were received.
+            raise FieldError("received_on", f"Ngày nhận {item.received_on:%d/%m/%Y} trước ngày danh "
+                             f"mục phân công bắt đầu có hiệu lực ({start:%d/%m/%Y}); hãy bổ sung "
+                             "danh mục cho giai đoạn đó hoặc sửa ngày nhận")
         return item
 
     def _check_body(self, code: str) -> str:
