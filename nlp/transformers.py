@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from nlp.abbreviations import AbbreviationExpander
 from nlp.normalize import normalize_text, strip_diacritics
+from nlp.places import mask_places
 from nlp.segment import segment_words
 
 __all__ = ["DiacriticStripper", "TextNormalizer", "WordSegmentTransformer", "accentless_lower"]
@@ -28,6 +29,8 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
     abbreviations : mapping of abbreviation -> expansion, or None for no expansion.
         Stored in the fitted pipeline, so a saved model carries the table it was trained with.
     lowercase : bool, lower-case after expansion.
+    mask_places : bool, replace proper place names after administrative units with one token
+        (they differ in every item and would otherwise be learned as noise).
 
     Examples
     --------
@@ -35,9 +38,15 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
     ['đề nghị ubnd (ủy ban nhân dân) xã hòa giải']
     """
 
-    def __init__(self, abbreviations: Mapping[str, str] | None = None, lowercase: bool = True):
+    def __init__(
+        self,
+        abbreviations: Mapping[str, str] | None = None,
+        lowercase: bool = True,
+        mask_places: bool = False,
+    ):
         self.abbreviations = abbreviations
         self.lowercase = lowercase
+        self.mask_places = mask_places
 
     def fit(self, X: Iterable[str], y: Any = None) -> TextNormalizer:
         self.expander_ = AbbreviationExpander(self.abbreviations or {})
@@ -50,7 +59,10 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "expander_")
         out = []
         for text in X:
-            norm = self.expander_(normalize_text(str(text)))
+            norm = normalize_text(str(text))
+            if getattr(self, "mask_places", False):  # models saved before the option existed
+                norm = mask_places(norm)
+            norm = self.expander_(norm)
             out.append(norm.lower() if self.lowercase else norm)
         return out
 

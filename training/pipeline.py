@@ -21,6 +21,7 @@ DEFAULT_FEATURES: dict[str, Any] = {
     "accentless_words": [1, 3],  # syllable n-grams with diacritics removed
     "accentless_chars": [2, 5],  # character n-grams (within word boundaries) without diacritics
     "segment": False,  # underthesea word segmentation before the n-grams
+    "mask_places": False,  # one token for proper place names after xã, huyện, thôn …
     "min_df": 1,
     "max_features": 300_000,
 }
@@ -116,7 +117,8 @@ def build_pipeline(
     Saved whole, so serving never re-implements preprocessing.
     """
     feats = {**DEFAULT_FEATURES, **(features or {})}
-    steps: list[tuple[str, Any]] = [("normalize", TextNormalizer(abbreviations=abbreviations))]
+    normalizer = TextNormalizer(abbreviations=abbreviations, mask_places=bool(feats.get("mask_places")))
+    steps: list[tuple[str, Any]] = [("normalize", normalizer)]
     if feats.get("segment"):
         steps.append(("segment", WordSegmentTransformer()))
     steps.append(("features", _features(feats)))
