@@ -32,7 +32,6 @@ def create_app(
     config: ServiceConfig | None = None,
     clock: Callable[[], datetime] | None = None,
     migrate: bool = True,
-    wait_for_model: bool = True,
 ) -> FastAPI:
     """Build the app. Nothing is opened until the app starts (lifespan).
 
@@ -42,9 +41,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings or Settings.from_env(),
-                                  config or ServiceConfig.from_env(), classifier, clock, migrate,
-                                  wait_for_model)
+        import anyio.to_thread
+
+        service_config = config or ServiceConfig.from_env()
+        anyio.to_thread.current_default_thread_limiter().total_tokens = service_config.threads
+        services = build_services(settings or Settings.from_env(), service_config, classifier,
+                                  clock, migrate)
         app.state.services = services
         try:
             yield
@@ -78,7 +80,6 @@ def build_services(
     classifier: Classifier | None,
     clock: Callable[[], datetime] | None,
     migrate: bool,
-    wait_for_model: bool = True,
 ) -> Services:
     from kiennghi.catalog import load_catalog
     from kiennghi.loader import open_classifier, open_registry
@@ -95,10 +96,7 @@ def build_services(
         upgrade(engine)
     registry = open_registry(settings)
     provider = ModelProvider(registry, catalog, fixed=classifier)
-    if wait_for_model:
-        provider.load(build=lambda: open_classifier(settings))
-    else:
-        provider.load_in_background(build=lambda: open_classifier(settings))
+    provider.load(build=lambda: open_classifier(settings))
     return Services(
         settings=settings,
         config=config,
@@ -117,11 +115,11 @@ def build_services(
 def serve_app() -> FastAPI:
     """Factory for ``uvicorn --factory`` (each worker process calls it).
 
-    The worker listens at once and loads the model in the background (importing scikit-learn
-    and unpickling take most of the start time); /readyz turns 200 when it is in.
+    Each worker loads the model before it accepts connections, so with several workers behind
+    one socket no request meets a worker that is still loading.
     """
     import os
 
     # `kiennghi serve` migrates once before starting the workers.
     migrated = os.environ.get("KIENNGHI_SERVE_MIGRATED") == "1"
-    return create_app(Settings.from_env(), migrate=not migrated, wait_for_model=False)
+    return create_app(Settings.from_env(), migrate=not migrated)

@@ -29,6 +29,9 @@ class ServiceConfig:
     holdout: Path | None = None
     db_pool_size: int = 10
     db_timeout: float = 10.0
+    # Threads running request handlers per worker. Handlers are CPU-bound Python: more threads
+    # than this only contend for the GIL (the default pool has 40).
+    threads: int = 8
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
@@ -46,4 +49,5 @@ class ServiceConfig:
             holdout=path("KIENNGHI_HOLDOUT"),
             db_pool_size=int(env.get("KIENNGHI_DB_POOL_SIZE") or cls.db_pool_size),
             db_timeout=float(env.get("KIENNGHI_DB_TIMEOUT") or cls.db_timeout),
+            threads=int(env.get("KIENNGHI_THREADS") or cls.threads),
         )

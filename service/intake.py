@@ -12,8 +12,14 @@ from kiennghi.errors import KienNghiError
 from kiennghi.tabular import read_records
 from service.errors import FieldError
 from service.security import Principal, require
-from service.tables import Petition
-from service.workflow import Classifier, NewPetition, Workflow, dedupe_key, search_text
+from service.workflow import (
+    Classifier,
+    NewPetition,
+    PetitionView,
+    Workflow,
+    dedupe_key,
+    search_text,
+)
 
 __all__ = ["COLUMN_ALIASES", "UploadReport", "submit_one", "upload_file"]
 
@@ -86,12 +92,12 @@ def row_to_petition(record: dict[str, Any], workflow: Workflow) -> NewPetition:
 
 def submit_one(
     workflow: Workflow, principal: Principal, classifier: Classifier, item: NewPetition
-) -> Petition:
+) -> PetitionView:
     """Validate, classify, assign and persist one petition."""
     require(principal, "petition.create")
     item = workflow.validate(item)
     result = classifier.classify([item.text], on=item.received_on or workflow.today)[0]
-    return workflow.submit(principal, item, result)
+    return workflow.view_new(workflow.submit(principal, item, result), result)
 
 
 @dataclass

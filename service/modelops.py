@@ -99,20 +99,7 @@ class ModelProvider:
                 self.last_error = str(e)
             self._stamp = stamp
 
-    def load_in_background(self, build: Callable[[], Classifier] | None = None) -> None:
-        """Start loading so the server listens at once; /readyz says when the model is in."""
-
-        def run() -> None:
-            try:
-                self.load(build)
-            except Exception as e:  # recorded for /readyz; requests get 503 meanwhile
-                self.last_error = f"Không nạp được mô hình: {e}"
-
-        threading.Thread(target=run, name="model-load", daemon=True).start()
-
     def current(self) -> Classifier:
-        if self._classifier is None and self._stamp is None and self.last_error is None:
-            raise ModelNotReadyError("Mô hình đang được nạp, hãy thử lại sau vài giây")
         self.refresh()
         if self._classifier is None:
             raise ModelNotReadyError(

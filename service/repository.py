@@ -107,10 +107,12 @@ class Repository:
         return int(connection.execute(bump).scalar() or 0)
 
     def add_petition(self, **fields: Any) -> Petition:
-        row = Petition(**fields)
-        self.session.add(row)
-        self.session.flush()
-        return row
+        """Insert a new item; returns it detached (the submit path writes it once, in full)."""
+        table = Petition.__table__
+        new_id = self.session.connection().execute(
+            insert(table).values(**fields).returning(table.c.id)
+        ).scalar_one()
+        return Petition(id=new_id, **fields)
 
     def add_classification(self, petition: Petition, **fields: Any) -> None:
         self.session.connection().execute(

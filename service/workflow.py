@@ -228,6 +228,13 @@ class Workflow:
             received, {**received, "from_status": "received", **second}])
         return petition
 
+    def view_new(self, petition: Petition, result: Classification) -> PetitionView:
+        """The view of an item ``submit`` just wrote (its bodies are known without a query)."""
+        lead = petition.lead_department
+        coordinating = [] if lead is None else [
+            c for c in dict.fromkeys(result.coordinating_departments) if c != lead]
+        return PetitionView(petition, lead, coordinating)
+
     def _move(
         self, petition: Petition, principal: Principal, to_status: str, action: str,
         reason: str | None = None, detail: dict[str, Any] | None = None,

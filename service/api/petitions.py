@@ -44,8 +44,7 @@ def create_petition(
     classifier = services.provider.current()
     with services.unit() as repo:
         wf = services.workflow(repo)
-        petition = submit_one(wf, principal, classifier, body.to_domain())
-        return _one(wf, wf.views(principal, [petition])[0])
+        return _one(wf, submit_one(wf, principal, classifier, body.to_domain()))
 
 
 @router.post("/upload", summary="Tải lên danh sách kiến nghị (CSV/XLSX), không tạo trùng")

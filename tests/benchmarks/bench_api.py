@@ -35,6 +35,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 PLACES = ["xã Tân Lập", "xã Hòa Bình", "thôn Đông", "xã Phú Mỹ", "phường An Lạc", "xã Vĩnh Hưng"]
 TEMPLATES = [
@@ -58,6 +59,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of every process in the server's process group (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, …
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -101,7 +118,7 @@ class Connection:
 
 
 async def run_phase(port: int, key: str, concurrency: int, duration: float, max_requests: int,
-                    rate: float | None, offset: int) -> dict[str, float]:
+                    rate: float | None, offset: int) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
     counter = iter(range(max_requests))
@@ -175,6 +192,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rate", type=float, default=300.0, help="open-loop requests/s")
+    parser.add_argument("--light-rate", type=float, default=20.0,
+                        help="a short open-loop phase at this rate: latency without queueing")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase (≤ 30)")
     parser.add_argument("--max-requests", type=int, default=6000, help="per phase (≤ 20000)")
     parser.add_argument("--corpus", type=Path, help="training data for the model")
@@ -231,14 +250,25 @@ def main() -> None:
             time.sleep(0.02)
         # Warm up every worker (first requests load caches) before measuring.
         asyncio.run(run_phase(port, key, args.concurrency, 2.0, 400, 150.0, 10_000_000))
+        light = asyncio.run(run_phase(port, key, args.concurrency, 5.0, 1000, args.light_rate,
+                                      5_000_000))
+        cpu0 = group_cpu_seconds(process.pid)
         open_loop = asyncio.run(run_phase(port, key, args.concurrency, duration, max_requests,
                                           args.rate, 0))
+        cpu1 = group_cpu_seconds(process.pid)
         closed = asyncio.run(run_phase(port, key, args.concurrency, duration, max_requests,
                                        None, 1_000_000))
+        cpu2 = group_cpu_seconds(process.pid)
+        # Server CPU per request does not depend on what else the machine runs: 2 cores divided
+        # by it bounds the requests/s of an otherwise idle machine.
+        open_loop["server_cpu_ms_per_req"] = round(1000 * (cpu1 - cpu0) / open_loop["requests"], 2)
+        closed["server_cpu_ms_per_req"] = round(1000 * (cpu2 - cpu1) / closed["requests"], 2)
         result = {
             "database": "postgresql" if schema else "sqlite", "workers": args.workers,
             "concurrency": args.concurrency, "start_live_s": round(live or 0, 2),
-            "start_ready_s": round(ready, 2), "open_loop": {"target_rps": args.rate, **open_loop},
+            "start_ready_s": round(ready, 2),
+            "light_load": {"target_rps": args.light_rate, **light},
+            "open_loop": {"target_rps": args.rate, **open_loop},
             "closed_loop": closed,
         }
         if args.json:
@@ -246,10 +276,15 @@ def main() -> None:
         else:
             print(f"{result['database']}, {args.workers} worker(s), {args.concurrency} clients; "
                   f"start: listening {result['start_live_s']} s, ready {ready:.2f} s")
-            for name, r in ((f"open loop @{args.rate:g}/s", open_loop), ("closed loop", closed)):
+            light["server_cpu_ms_per_req"] = "–"
+            for name, r in ((f"open loop @{args.light_rate:g}/s", light),
+                            (f"open loop @{args.rate:g}/s", open_loop), ("closed loop", closed)):
                 print(f"  {name:18s} {r['requests']:6d} req in {r['seconds']:5.1f} s = "
                       f"{r['rps']:7.1f} req/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} "
-                      f"ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}")
+                      f"ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  "
+                      f"server CPU {r['server_cpu_ms_per_req']} ms/req")
+            print(f"  machine load average at the end: {os.getloadavg()[0]:.1f} on "
+                  f"{os.cpu_count()} cores")
     finally:
         if process is not None:
             os.killpg(process.pid, signal.SIGTERM)

@@ -109,3 +109,16 @@ def test_return_sends_back_to_review_and_reassign_renotifies(api: Api) -> None:
     history = api.get("admin", f"/api/v1/petitions/{code}").json()["history"]
     assert [e["action"] for e in history] == [
         "received", "assigned", "acknowledged", "returned", "reassigned", "reassigned"]
+
+
+def test_history_cannot_be_rewritten(api: Api) -> None:
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    api.submit(ROAD)
+    for statement in ("UPDATE events SET actor = 'x'", "DELETE FROM events"):
+        with pytest.raises(DBAPIError, match="append-only"), api.services.unit() as repo:
+            repo.session.execute(text(statement))
+    with api.services.reader() as repo:
+        assert repo.session.execute(text("SELECT count(*) FROM events")).scalar() == 2

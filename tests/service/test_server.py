@@ -61,7 +61,7 @@ def serving(settings: Settings, workers: int) -> Iterator[tuple[str, float]]:
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() - start < 60, "dịch vụ không sẵn sàng sau 60 giây"
+            assert time.monotonic() - start < 120, "dịch vụ không sẵn sàng sau 120 giây"
             time.sleep(0.1)
         yield base, time.monotonic() - start
     finally:
