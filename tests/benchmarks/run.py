@@ -258,12 +258,13 @@ def api(home: Path, clients: list[int], duration: float, postgres: str | None,
                    "--models", str(settings.registry_dir), *extra]
             done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
             if done.returncode != 0:
-                rows.append([label, c, "lỗi", "–", "–", "–", "–", done.stderr.strip()[-120:]])
+                rows.append([label, c, "lỗi", "–", "–", "–", "–", "–", done.stderr.strip()[-120:]])
                 continue
             r = json.loads(done.stdout.strip().splitlines()[-1])
             closed = r["closed_loop"]
             rows.append([label, c, f"{closed['rps']:.0f}", f"{closed['p50_ms']:.0f}",
                          f"{closed['p95_ms']:.0f}", f"{closed['p99_ms']:.0f}",
+                         closed.get("server_cpu_ms_per_req", "–"),
                          f"{closed['errors']}/{closed['requests']}", f"{r['start_ready_s']:.1f}"])
             print(f"  {label}, {c} clients: {closed['rps']} req/s, p99 {closed['p99_ms']} ms",
                   flush=True)
@@ -273,11 +274,13 @@ def api(home: Path, clients: list[int], duration: float, postgres: str | None,
         "`POST /api/v1/petitions` (phân loại + giao + lưu) từ một tiến trình thứ hai "
         "(`tests/benchmarks/bench_api.py`, kết nối keep-alive, vòng kín: mỗi client gửi yêu cầu "
         f"tiếp theo ngay khi nhận trả lời), {duration:g} s mỗi mức sau 2 s khởi động; máy chủ "
-        "`kiennghi serve` với mô hình mặc định thật. Trên 2 lõi, máy chủ và máy đo chia nhau CPU.",
+        "`kiennghi serve` với mô hình mặc định thật. Trên 2 lõi, máy chủ và máy đo chia nhau CPU; "
+        "CPU máy chủ cho mỗi yêu cầu không phụ thuộc tải khác trên máy (2 lõi chia cho nó là trần "
+        "yêu cầu/s của một máy rảnh).",
         *(["", *notes] if notes else []),
         "",
         *_table(["Cơ sở dữ liệu", "Client", "Yêu cầu/s", "p50 ms", "p95 ms", "p99 ms",
-                 "Lỗi / tổng", "Sẵn sàng sau (s)"], rows),
+                 "CPU máy chủ ms/yêu cầu", "Lỗi / tổng", "Sẵn sàng sau (s)"], rows),
     ]
 
 
