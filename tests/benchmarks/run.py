@@ -322,14 +322,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         sections.append(section)
     import sklearn
 
+    command = " ".join(["python -m tests.benchmarks", *(argv if argv is not None else sys.argv[1:])])
+    load = os.getloadavg()[1]
     header = [
         "# Benchmark kiennghi",
         "",
         f"Đo ngày {date.today():%Y-%m-%d} trên {platform.node() or 'máy'} ({os.cpu_count()} lõi "
         f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}, "
-        f"scikit-learn {sklearn.__version__}); lệnh: `python -m tests.benchmarks "
-        f"{' '.join(argv if argv is not None else sys.argv[1:])}`".rstrip() + "` "
-        f"({(time.perf_counter() - started) / 60:.0f} phút).",
+        f"scikit-learn {sklearn.__version__}); lệnh: `{command}` "
+        f"({(time.perf_counter() - started) / 60:.0f} phút). Tải trung bình 5 phút của máy khi "
+        f"kết thúc: {load:.1f} (bằng số lõi trở lên nghĩa là máy đang bận việc khác và các số đo "
+        "tốc độ thấp hơn trên một máy rảnh).",
         "",
     ]
     text = "\n".join(header + [line for s in sections for line in [*s, ""]])

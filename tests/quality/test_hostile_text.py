@@ -32,7 +32,7 @@ ANY_CHAR = st.characters(exclude_categories=())  # all of Unicode, surrogates to
 texts = st.lists(st.one_of(st.text(ANY_CHAR, max_size=30), st.sampled_from(PIECES)),
                  max_size=25).map("".join)
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -80,7 +80,7 @@ def classifier(tiny_corpus, tiny_config, catalog) -> PetitionClassifier:
     return PetitionClassifier(LoadedModel("tiny", pipeline, {}), catalog)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(st.lists(texts, min_size=1, max_size=5))
 def test_classification_never_crashes(classifier: PetitionClassifier, batch: list[str]) -> None:

@@ -16,7 +16,7 @@ from schemathesis import GenerationMode
 from service import modelops
 from tests.service.conftest import Api
 
-EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
+EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 5}
 
 
 def test_no_operation_answers_5xx(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
