@@ -109,8 +109,9 @@ class Repository:
     def add_petition(self, **fields: Any) -> Petition:
         """Insert a new item; returns it detached (the submit path writes it once, in full)."""
         table = Petition.__table__
+        # Values go as parameters, not into the statement, so its compiled form is cached.
         new_id = self.session.connection().execute(
-            insert(table).values(**fields).returning(table.c.id)
+            insert(table).returning(table.c.id), fields
         ).scalar_one()
         return Petition(id=new_id, **fields)
 
