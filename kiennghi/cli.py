@@ -345,9 +345,10 @@ def models_rollback() -> None:
 def _add_service_commands() -> None:
     # The service's modules are imported only when one of its commands runs (see service/cli.py),
     # so `kiennghi classify` starts as fast as before.
-    from service.cli import db_app, keys_app, serve
+    from service.cli import db_app, import_file, keys_app, serve
 
     app.command()(serve)
+    app.command("import")(import_file)
     app.add_typer(db_app, name="db")
     app.add_typer(keys_app, name="keys")
 

@@ -45,8 +45,7 @@ def create_app(
 
         service_config = config or ServiceConfig.from_env()
         anyio.to_thread.current_default_thread_limiter().total_tokens = service_config.threads
-        services = build_services(settings or Settings.from_env(), service_config, classifier,
-                                  clock, migrate)
+        services = build_services(settings or Settings.from_env(), service_config, classifier, clock, migrate)
         app.state.services = services
         try:
             yield
@@ -70,8 +69,7 @@ def _mount(app: FastAPI, config: ServiceConfig) -> None:
     install_problem_handlers(app)
     for module in (health, petitions, review, reports, models, admin):
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes,
-                       max_upload_bytes=config.max_upload_bytes)
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, max_upload_bytes=config.max_upload_bytes)
 
 
 def build_services(

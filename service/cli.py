@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-__all__ = ["db_app", "keys_app", "serve"]
+__all__ = ["db_app", "import_file", "keys_app", "serve"]
 
 db_app = typer.Typer(help="Cơ sở dữ liệu của dịch vụ.", no_args_is_help=True)
 keys_app = typer.Typer(help="Khóa API của dịch vụ.", no_args_is_help=True)
@@ -44,12 +45,21 @@ def serve(
         _err(f"Lỗi: {e}")
         raise typer.Exit(1) from e
     if workers > 1 and url.startswith("sqlite"):
-        _err("Lưu ý: nhiều tiến trình trên SQLite chỉ có một tiến trình ghi tại một thời điểm; "
-             "dùng PostgreSQL (KIENNGHI_DATABASE_URL) cho tải lớn.")
+        _err(
+            "Lưu ý: nhiều tiến trình trên SQLite chỉ có một tiến trình ghi tại một thời điểm; "
+            "dùng PostgreSQL (KIENNGHI_DATABASE_URL) cho tải lớn."
+        )
     _err(f"Dịch vụ kiennghi tại http://{host}:{port} ({workers} tiến trình); tài liệu: /docs")
     os.environ["KIENNGHI_SERVE_MIGRATED"] = "1"  # read by the workers' app factory
-    uvicorn.run("service.app:serve_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        "service.app:serve_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @db_app.command("upgrade")
@@ -86,14 +96,80 @@ def keys_create(
     try:
         upgrade(engine)
         with make_sessionmaker(engine)() as session, session.begin():
-            key_id, key = create_key(Repository(session), load_catalog(settings), role,
-                                     department, name, datetime.now(UTC))
+            key_id, key = create_key(
+                Repository(session), load_catalog(settings), role, department, name, datetime.now(UTC)
+            )
     except KienNghiError as e:
         _err(f"Lỗi: {e}")
         raise typer.Exit(1) from e
     finally:
         engine.dispose()
     scope = f" cho cơ quan {department}" if department else ""
-    typer.echo(f"Đã tạo khóa số {key_id}, vai trò {role}{scope}. "
-               "Lưu khóa ngay, khóa chỉ hiện một lần:")
+    typer.echo(f"Đã tạo khóa số {key_id}, vai trò {role}{scope}. Lưu khóa ngay, khóa chỉ hiện một lần:")
     typer.echo(key)
+
+
+def import_file(
+    path: Annotated[Path, typer.Argument(help="Tệp báo cáo tổng hợp kiến nghị (.csv, .xlsx, .jsonl).")],
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Ghi báo cáo từng dòng ra tệp (.csv, .xlsx, .jsonl).")
+    ] = None,
+) -> None:
+    """Nhập danh sách kiến nghị vào cơ sở dữ liệu: phân loại, giao cơ quan, lưu (nhập lại không tạo trùng)."""
+    from collections import Counter
+
+    from kiennghi.errors import KienNghiError
+    from kiennghi.loader import open_registry
+    from kiennghi.settings import Settings
+    from kiennghi.tabular import open_writer
+    from service.app import build_services
+    from service.config import ServiceConfig
+    from service.db import database_url
+    from service.intake import upload_file
+    from service.security import Principal
+
+    settings = Settings.from_env()
+    if not path.is_file():
+        _err(f"Lỗi: không tìm thấy tệp {path}")
+        raise typer.Exit(1)
+    try:
+        if open_registry(settings).active_version() is None:
+            _err(
+                "Chưa có mô hình: đang xây dựng mô hình mặc định từ kho mẫu đi kèm "
+                "(chỉ lần đầu, khoảng 30–60 giây, không cần mạng)…"
+            )
+        services = build_services(settings, ServiceConfig.from_env(), None, None, migrate=True)
+        # The command line acts as the secretariat; history records it as such.
+        principal = Principal(key_id=0, name="dòng lệnh", role="secretariat")
+        with services.unit() as repo:
+            result = upload_file(
+                services.workflow(repo),
+                principal,
+                services.provider.current(),
+                path,
+                path.name,
+                max_rows=1_000_000,
+            )
+        services.engine.dispose()
+    except KienNghiError as e:
+        _err(f"Lỗi: {e}")
+        raise typer.Exit(1) from e
+    if report is not None:
+        writer = open_writer(
+            report, ["row", "status", "id", "lead_department", "needs_review", "duplicate_of_row", "error"]
+        )
+        for row in result.rows:
+            writer.write(row)
+        writer.close()
+    created = [r for r in result.rows if r.get("status") == "created"]
+    review = sum(1 for r in created if r.get("needs_review"))
+    _err(
+        f"Đã nhập {path.name}: {result.created} kiến nghị mới, {result.duplicates} trùng "
+        f"(đã có), {result.errors} dòng lỗi; {review} kiến nghị chờ cán bộ duyệt."
+    )
+    for body, count in Counter(r["lead_department"] for r in created).most_common():
+        _err(f"  {body:30s} {count}")
+    for row in result.rows:
+        if row.get("status") == "error":
+            _err(f"  dòng {row['row']}: {row['error']}")
+    _err(f"Cơ sở dữ liệu: {database_url(settings)}")

@@ -25,15 +25,32 @@ __all__ = ["COLUMN_ALIASES", "UploadReport", "submit_one", "upload_file"]
 
 # Header spellings clerks use → field. Compared accent-free and lower-case.
 COLUMN_ALIASES: dict[str, str] = {
-    "text": "text", "noi dung": "text", "noi dung kien nghi": "text", "kien nghi": "text",
-    "association": "association", "hoi": "association", "ma hoi": "association",
-    "submitter": "submitter", "nguoi gui": "submitter", "nguoi kien nghi": "submitter",
-    "locality": "locality", "dia ban": "locality", "dia phuong": "locality",
-    "received_on": "received_on", "ngay nhan": "received_on", "ngay tiep nhan": "received_on",
-    "channel": "channel", "kenh": "channel", "kenh tiep nhan": "channel",
-    "source_document": "source_document", "van ban": "source_document",
-    "nguon": "source_document", "van ban nguon": "source_document",
-    "item_number": "item_number", "so muc": "item_number", "stt": "item_number",
+    "text": "text",
+    "noi dung": "text",
+    "noi dung kien nghi": "text",
+    "kien nghi": "text",
+    "association": "association",
+    "hoi": "association",
+    "ma hoi": "association",
+    "submitter": "submitter",
+    "nguoi gui": "submitter",
+    "nguoi kien nghi": "submitter",
+    "locality": "locality",
+    "dia ban": "locality",
+    "dia phuong": "locality",
+    "received_on": "received_on",
+    "ngay nhan": "received_on",
+    "ngay tiep nhan": "received_on",
+    "channel": "channel",
+    "kenh": "channel",
+    "kenh tiep nhan": "channel",
+    "source_document": "source_document",
+    "van ban": "source_document",
+    "nguon": "source_document",
+    "van ban nguon": "source_document",
+    "item_number": "item_number",
+    "so muc": "item_number",
+    "stt": "item_number",
     "muc": "item_number",
 }
 
@@ -111,7 +128,11 @@ class UploadReport:
 
 
 def upload_file(
-    workflow: Workflow, principal: Principal, classifier: Classifier, path: Path, filename: str,
+    workflow: Workflow,
+    principal: Principal,
+    classifier: Classifier,
+    path: Path,
+    filename: str,
     max_rows: int = 10_000,
 ) -> UploadReport:
     """Create one petition per new row; rows already stored (same file again) create nothing.
@@ -155,11 +176,20 @@ def upload_file(
     for (number, item, key), result in zip(fresh, results, strict=True):
         petition = workflow.submit(principal, item, result, dedupe=key)
         report.created += 1
-        outcome[number] = {"status": "created", "id": petition.code,
-                           "needs_review": result.needs_review,
-                           "lead_department": petition.lead_department}
+        outcome[number] = {
+            "status": "created",
+            "id": petition.code,
+            "needs_review": result.needs_review,
+            "lead_department": petition.lead_department,
+        }
     report.rows = [{**r, **outcome.get(r["row"], {})} for r in report.rows]
-    workflow.repo.add_upload(filename=filename, sha256=digest, actor=principal.identity,
-                             created=report.created, duplicates=report.duplicates,
-                             errors=report.errors, created_at=workflow.now)
+    workflow.repo.add_upload(
+        filename=filename,
+        sha256=digest,
+        actor=principal.identity,
+        created=report.created,
+        duplicates=report.duplicates,
+        errors=report.errors,
+        created_at=workflow.now,
+    )
     return report

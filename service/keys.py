@@ -13,7 +13,11 @@ __all__ = ["create_key"]
 
 
 def create_key(
-    repo: Repository, catalog: Catalog, role: str, department: str | None, name: str,
+    repo: Repository,
+    catalog: Catalog,
+    role: str,
+    department: str | None,
+    name: str,
     now: datetime,
 ) -> tuple[int, str]:
     """Store a new key (hashed) and return (id, key). A department key names exactly one body."""
@@ -26,9 +30,16 @@ def create_key(
             raise FieldError("department", "Khóa của cơ quan cần mã cơ quan (--department)")
         catalog.directory.check_body(department)
     elif department:
-        raise FieldError("department", f"Chỉ khóa vai trò 'department' mới gắn với cơ quan, "
-                                       f"không phải vai trò '{role}'")
+        raise FieldError(
+            "department", f"Chỉ khóa vai trò 'department' mới gắn với cơ quan, không phải vai trò '{role}'"
+        )
     key = generate_key()
-    row = repo.add_key(name or f"{role}{':' + department if department else ''}", key[:8],
-                       hash_key(key), role, department, now)
+    row = repo.add_key(
+        name or f"{role}{':' + department if department else ''}",
+        key[:8],
+        hash_key(key),
+        role,
+        department,
+        now,
+    )
     return row.id, key

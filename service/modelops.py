@@ -42,9 +42,7 @@ class ModelProvider:
     version once. A fixed classifier (tests) is handed out as is.
     """
 
-    def __init__(
-        self, registry: ModelRegistry, catalog: Catalog, fixed: Classifier | None = None
-    ) -> None:
+    def __init__(self, registry: ModelRegistry, catalog: Catalog, fixed: Classifier | None = None) -> None:
         self.registry = registry
         self.catalog = catalog
         self._fixed = fixed
@@ -113,9 +111,7 @@ def is_holdout(code: str) -> bool:
     return int(hashlib.sha256(code.encode("utf-8")).hexdigest()[:8], 16) % 5 == 0
 
 
-def labelled_decisions(
-    repo: Repository, catalog: Catalog
-) -> tuple[list[LabelledItem], list[LabelledItem]]:
+def labelled_decisions(repo: Repository, catalog: Catalog) -> tuple[list[LabelledItem], list[LabelledItem]]:
     """Clerks' decisions (latest per item) as labelled items: (for training, held out)."""
     latest: dict[str, Any] = {}
     for correction, code in repo.corrections():
@@ -125,8 +121,14 @@ def labelled_decisions(
     for code, c in latest.items():
         if c.sector not in catalog.taxonomy:
             continue
-        item = LabelledItem(id=f"correction:{code}", text=c.text, sector=c.sector,
-                            lead=c.lead_department, origin="correction", group=code)
+        item = LabelledItem(
+            id=f"correction:{code}",
+            text=c.text,
+            sector=c.sector,
+            lead=c.lead_department,
+            origin="correction",
+            group=code,
+        )
         (held if is_holdout(code) else train).append(item)
     return train, held
 
@@ -135,15 +137,17 @@ def list_models(registry: ModelRegistry, principal: Principal) -> list[dict[str,
     require(principal, "model.read")
     rows = []
     for meta in registry.versions():
-        rows.append({
-            "version": meta["version"],
-            "active": meta["active"],
-            "created_at": meta.get("created_at"),
-            "name": meta.get("name"),
-            "n_items": (meta.get("data") or {}).get("n_items"),
-            "n_corrections": (meta.get("data") or {}).get("n_corrections", 0),
-            "metrics": meta.get("metrics") or {},
-        })
+        rows.append(
+            {
+                "version": meta["version"],
+                "active": meta["active"],
+                "created_at": meta.get("created_at"),
+                "name": meta.get("name"),
+                "n_items": (meta.get("data") or {}).get("n_items"),
+                "n_corrections": (meta.get("data") or {}).get("n_corrections", 0),
+                "metrics": meta.get("metrics") or {},
+            }
+        )
     return rows
 
 
@@ -152,11 +156,15 @@ def start_retrain(repo: Repository, principal: Principal, now: datetime) -> int:
     require(principal, "model.train")
     running = repo.running_job()
     if running is not None:
-        raise ConflictError(
-            f"Đang có lượt huấn luyện số {running.id} ({running.status}); chờ lượt đó xong"
-        )
-    job = repo.add_job(status="queued", message="Đang chờ", actor=principal.identity,
-                       created_at=now, n_corrections=0, metrics={})
+        raise ConflictError(f"Đang có lượt huấn luyện số {running.id} ({running.status}); chờ lượt đó xong")
+    job = repo.add_job(
+        status="queued",
+        message="Đang chờ",
+        actor=principal.identity,
+        created_at=now,
+        n_corrections=0,
+        metrics={},
+    )
     return job.id
 
 
@@ -186,28 +194,43 @@ def run_retrain(
     try:
         with unit_of_work() as repo:
             train, held = labelled_decisions(repo, catalog)
-            repo.update_job(job_id, status="running", n_corrections=len(train),
-                            message="Đang huấn luyện")
+            repo.update_job(job_id, status="running", n_corrections=len(train), message="Đang huấn luyện")
         held = held + list(extra_holdout or [])
         result = train_and_register(
-            training_data, load_config(None), catalog, registry,
-            eval_sets={"holdout": held} if held else None, extra_items=train,
-            evaluate=False, activate=False, progress=progress,
+            training_data,
+            load_config(None),
+            catalog,
+            registry,
+            eval_sets={"holdout": held} if held else None,
+            extra_items=train,
+            evaluate=False,
+            activate=False,
+            progress=progress,
         )
         metrics = {name: r.as_dict() for name, r in result.evaluations.items()}
         with unit_of_work() as repo:
-            repo.update_job(job_id, status="succeeded", version=result.version, metrics=metrics,
-                            message=f"Đã tạo phiên bản {result.version} (chưa kích hoạt)",
-                            finished_at=datetime.now(UTC))
+            repo.update_job(
+                job_id,
+                status="succeeded",
+                version=result.version,
+                metrics=metrics,
+                message=f"Đã tạo phiên bản {result.version} (chưa kích hoạt)",
+                finished_at=datetime.now(UTC),
+            )
     except Exception as e:  # a background job must record any failure, not die silently
         with unit_of_work() as repo:
-            repo.update_job(job_id, status="failed", message=f"Huấn luyện thất bại: {e}",
-                            finished_at=datetime.now(UTC))
+            repo.update_job(
+                job_id, status="failed", message=f"Huấn luyện thất bại: {e}", finished_at=datetime.now(UTC)
+            )
 
 
 def compare(
-    registry: ModelRegistry, catalog: Catalog, principal: Principal, candidate: str,
-    baseline: str | None, holdout: list[LabelledItem],
+    registry: ModelRegistry,
+    catalog: Catalog,
+    principal: Principal,
+    candidate: str,
+    baseline: str | None,
+    holdout: list[LabelledItem],
 ) -> dict[str, Any]:
     """Score the candidate and the baseline (default: active) on the same held-out items."""
     from training.metrics import score
@@ -236,7 +259,11 @@ def compare(
 
 
 def activate(
-    registry: ModelRegistry, catalog: Catalog, principal: Principal, version: str, force: bool,
+    registry: ModelRegistry,
+    catalog: Catalog,
+    principal: Principal,
+    version: str,
+    force: bool,
     holdout: list[LabelledItem],
 ) -> dict[str, Any]:
     """Make ``version`` active unless it is worse than the active one on held-out items."""

@@ -57,8 +57,12 @@ def _aware(value: datetime) -> datetime:
 
 
 def summary(
-    repo: Repository, principal: Principal, catalog: Catalog, associations: Associations,
-    query: PetitionQuery, today: date,
+    repo: Repository,
+    principal: Principal,
+    catalog: Catalog,
+    associations: Associations,
+    query: PetitionQuery,
+    today: date,
 ) -> dict[str, Any]:
     """Counts by body × status, overdue per body, by sector and association, median days."""
     require(principal, "report.read")
@@ -68,12 +72,19 @@ def summary(
 
     bodies: dict[tuple[str, str], dict[str, Any]] = {}
     for department, role, status, n in repo.counts_by_body_status(query, visible):
-        entry = bodies.setdefault((department, role), {
-            "department": department,
-            "department_name": catalog.directory.bodies[department].name
-            if department in catalog.directory.bodies else department,
-            "role": role, "statuses": dict.fromkeys(STATUSES, 0), "total": 0, "overdue": 0,
-        })
+        entry = bodies.setdefault(
+            (department, role),
+            {
+                "department": department,
+                "department_name": catalog.directory.bodies[department].name
+                if department in catalog.directory.bodies
+                else department,
+                "role": role,
+                "statuses": dict.fromkeys(STATUSES, 0),
+                "total": 0,
+                "overdue": 0,
+            },
+        )
         entry["statuses"][status] += n
         entry["total"] += n
     for department, role, _status, n in repo.counts_by_body_status(overdue_query, visible):
@@ -84,10 +95,16 @@ def summary(
         table: dict[str | None, dict[str, Any]] = {}
         late = {k: n for k, _s, n in repo.counts_by(column, overdue_query, visible)}
         for key, status, n in repo.counts_by(column, query, visible):
-            entry = table.setdefault(key, {
-                column: key, "label": label(key), "statuses": dict.fromkeys(STATUSES, 0),
-                "total": 0, "overdue": late.get(key, 0),
-            })
+            entry = table.setdefault(
+                key,
+                {
+                    column: key,
+                    "label": label(key),
+                    "statuses": dict.fromkeys(STATUSES, 0),
+                    "total": 0,
+                    "overdue": late.get(key, 0),
+                },
+            )
             entry["statuses"][status] += n
             entry["total"] += n
         return sorted(table.values(), key=lambda e: -e["total"])
@@ -124,7 +141,10 @@ class Export:
 
 
 def _records(
-    repo: Repository, rows: Iterator[Petition], catalog: Catalog, associations: Associations,
+    repo: Repository,
+    rows: Iterator[Petition],
+    catalog: Catalog,
+    associations: Associations,
     today: date,
 ) -> Iterator[dict[str, Any]]:
     chunk: list[Petition] = []
@@ -133,8 +153,12 @@ def _records(
         bodies = repo.bodies([p.id for p in chunk])
         for p in chunk:
             mine = bodies[p.id]
-            names = {b.department: catalog.directory.bodies[b.department].name
-                     if b.department in catalog.directory.bodies else b.department for b in mine}
+            names = {
+                b.department: catalog.directory.bodies[b.department].name
+                if b.department in catalog.directory.bodies
+                else b.department
+                for b in mine
+            }
             lead = [names[b.department] for b in mine if b.role == "lead"]
             late = p.status in ACTIVE_STATUSES and p.deadline is not None and p.deadline < today
             yield {
@@ -147,10 +171,10 @@ def _records(
                 "item_number": p.item_number or "",
                 "text": p.text,
                 "sector": catalog.taxonomy.get(p.sector).label
-                if p.sector in catalog.taxonomy else (p.sector or ""),
+                if p.sector in catalog.taxonomy
+                else (p.sector or ""),
                 "lead": lead[0] if lead else "",
-                "coordinating": "; ".join(names[b.department] for b in mine
-                                          if b.role == "coordinating"),
+                "coordinating": "; ".join(names[b.department] for b in mine if b.role == "coordinating"),
                 "status": STATUS_LABELS[p.status],
                 "deadline": p.deadline.strftime("%d/%m/%Y") if p.deadline else "",
                 "overdue": "Có" if late else "",
@@ -169,8 +193,14 @@ def _records(
 
 
 def export_petitions(
-    repo: Repository, principal: Principal, catalog: Catalog, associations: Associations,
-    query: PetitionQuery, fmt: str, today: date, directory: Path | None = None,
+    repo: Repository,
+    principal: Principal,
+    catalog: Catalog,
+    associations: Associations,
+    query: PetitionQuery,
+    fmt: str,
+    today: date,
+    directory: Path | None = None,
 ) -> Export:
     """Write the filtered list to a temporary XLSX or CSV file with Vietnamese headers."""
     require(principal, "report.read")
@@ -183,8 +213,9 @@ def export_petitions(
     headers = [h for _f, h in EXPORT_COLUMNS]
     writer = open_writer(path, headers)
     try:
-        for record in _records(repo, repo.iter_petitions(query, _visible(principal)), catalog,
-                               associations, today):
+        for record in _records(
+            repo, repo.iter_petitions(query, _visible(principal)), catalog, associations, today
+        ):
             writer.write({h: record[f] for f, h in EXPORT_COLUMNS})
     except BaseException:
         writer.abort()

@@ -72,11 +72,17 @@ class Repository:
 
     # -- API keys --------------------------------------------------------------------------
     def add_key(
-        self, name: str, prefix: str, key_hash: str, role: str, department: str | None,
+        self,
+        name: str,
+        prefix: str,
+        key_hash: str,
+        role: str,
+        department: str | None,
         now: datetime,
     ) -> ApiKey:
-        row = ApiKey(name=name, prefix=prefix, key_hash=key_hash, role=role,
-                     department=department, created_at=now)
+        row = ApiKey(
+            name=name, prefix=prefix, key_hash=key_hash, role=role, department=department, created_at=now
+        )
         self.session.add(row)
         self.session.flush()
         return row
@@ -90,10 +96,7 @@ class Repository:
     def next_number(self, year: int) -> int:
         """The next number of the year (the row lock serialises concurrent writers)."""
         table = SequenceRow.__table__
-        bump = (
-            update(table).where(table.c.year == year)
-            .values(last=table.c.last + 1).returning(table.c.last)
-        )
+        bump = update(table).where(table.c.year == year).values(last=table.c.last + 1).returning(table.c.last)
         # Core statements on the session's connection: no ORM bookkeeping on the hot path.
         connection = self.session.connection()
         number = connection.execute(bump).scalar()
@@ -110,9 +113,7 @@ class Repository:
         """Insert a new item; returns it detached (the submit path writes it once, in full)."""
         table = Petition.__table__
         # Values go as parameters, not into the statement, so its compiled form is cached.
-        new_id = self.session.connection().execute(
-            insert(table).returning(table.c.id), fields
-        ).scalar_one()
+        new_id = self.session.connection().execute(insert(table).returning(table.c.id), fields).scalar_one()
         return Petition(id=new_id, **fields)
 
     def add_classification(self, petition: Petition, **fields: Any) -> None:
@@ -128,7 +129,8 @@ class Repository:
         rows = [{"petition_id": petition.id, "department": lead, "role": "lead"}]
         rows += [
             {"petition_id": petition.id, "department": c, "role": "coordinating"}
-            for c in dict.fromkeys(coordinating) if c != lead
+            for c in dict.fromkeys(coordinating)
+            if c != lead
         ]
         self.session.connection().execute(insert(PetitionBody.__table__), rows)
 
@@ -172,9 +174,7 @@ class Repository:
             .correlate(Petition)
         )
 
-    def get_petition(
-        self, code: str, visible_to: str | None = None, for_update: bool = False
-    ) -> Petition:
+    def get_petition(self, code: str, visible_to: str | None = None, for_update: bool = False) -> Petition:
         """The item, if the caller may see it; otherwise NotFoundError (never 'forbidden')."""
         stmt = select(Petition).where(Petition.code == code)
         visible = self._visible(visible_to)
@@ -192,7 +192,8 @@ class Repository:
         if not petition_ids:
             return found
         rows = self.session.scalars(
-            select(PetitionBody).where(PetitionBody.petition_id.in_(petition_ids))
+            select(PetitionBody)
+            .where(PetitionBody.petition_id.in_(petition_ids))
             .order_by(PetitionBody.petition_id, PetitionBody.role.desc(), PetitionBody.department)
         )
         for row in rows:
@@ -200,15 +201,16 @@ class Repository:
         return found
 
     def events(self, petition: Petition) -> list[Event]:
-        return list(self.session.scalars(
-            select(Event).where(Event.petition_id == petition.id).order_by(Event.id)
-        ))
+        return list(
+            self.session.scalars(select(Event).where(Event.petition_id == petition.id).order_by(Event.id))
+        )
 
     def latest_classification(self, petition: Petition) -> PetitionClassification | None:
         return self.session.scalar(
             select(PetitionClassification)
             .where(PetitionClassification.petition_id == petition.id)
-            .order_by(PetitionClassification.id.desc()).limit(1)
+            .order_by(PetitionClassification.id.desc())
+            .limit(1)
         )
 
     def existing_dedupe_keys(self, keys: Sequence[str]) -> dict[str, str]:
@@ -253,14 +255,20 @@ class Repository:
         return where
 
     def list_petitions(
-        self, query: PetitionQuery, visible_to: str | None, offset: int, limit: int,
+        self,
+        query: PetitionQuery,
+        visible_to: str | None,
+        offset: int,
+        limit: int,
         sort: str = "-id",
     ) -> tuple[list[Petition], int]:
         where = self._conditions(query, visible_to)
         name = sort.lstrip("-")
         if name not in SORT_FIELDS:
-            raise FieldError("sort", f"Không sắp xếp được theo '{name}'; dùng: "
-                             f"{', '.join(SORT_FIELDS)} (thêm '-' để giảm dần)")
+            raise FieldError(
+                "sort",
+                f"Không sắp xếp được theo '{name}'; dùng: {', '.join(SORT_FIELDS)} (thêm '-' để giảm dần)",
+            )
         column = SORT_FIELDS[name]
         order = [column.desc() if sort.startswith("-") else column.asc(), Petition.id.desc()]
         total = self.session.scalar(select(func.count()).select_from(Petition).where(*where))
@@ -275,10 +283,11 @@ class Repository:
         where = self._conditions(query, visible_to)
         last = 0
         while True:
-            rows = list(self.session.scalars(
-                select(Petition).where(*where, Petition.id > last).order_by(Petition.id)
-                .limit(batch)
-            ))
+            rows = list(
+                self.session.scalars(
+                    select(Petition).where(*where, Petition.id > last).order_by(Petition.id).limit(batch)
+                )
+            )
             yield from rows
             if len(rows) < batch:
                 return
@@ -312,15 +321,17 @@ class Repository:
     ) -> list[tuple[datetime, datetime]]:
         where = self._conditions(query, visible_to)
         rows = self.session.execute(
-            select(Petition.assigned_at, Petition.answered_at)
-            .where(*where, Petition.answered_at.is_not(None), Petition.assigned_at.is_not(None))
+            select(Petition.assigned_at, Petition.answered_at).where(
+                *where, Petition.answered_at.is_not(None), Petition.assigned_at.is_not(None)
+            )
         )
         return [(a, b) for a, b in rows]
 
     # -- corrections and model jobs -------------------------------------------------------
     def corrections(self) -> list[tuple[Correction, str]]:
         rows = self.session.execute(
-            select(Correction, Petition.code).join(Petition, Petition.id == Correction.petition_id)
+            select(Correction, Petition.code)
+            .join(Petition, Petition.id == Correction.petition_id)
             .order_by(Correction.id)
         )
         return [(c, str(code)) for c, code in rows]

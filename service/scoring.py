@@ -50,8 +50,10 @@ class FastScorer:
             index = np.searchsorted(self._classes, cc.estimator.classes_)
             a = np.array([c.a_ for c in cc.calibrators])
             b = np.array([c.b_ for c in cc.calibrators])
-            coef = np.asarray(cc.estimator.coef_, dtype=np.float64).T.copy()
-            intercept = np.asarray(cc.estimator.intercept_, dtype=np.float64)
+            # Keep the stored dtype (float32 after training.pipeline.compact): the same
+            # arithmetic as the estimator's own decision_function.
+            coef = np.ascontiguousarray(np.asarray(cc.estimator.coef_).T)
+            intercept = np.asarray(cc.estimator.intercept_)
             self._folds.append((index, a, b, coef, intercept, n))
 
     @classmethod
@@ -71,13 +73,11 @@ class FastScorer:
             if len(calibrated.classes_) < 3:
                 return None
             for cc in calibrated.calibrated_classifiers_:
-                if not hasattr(cc.estimator, "coef_") or len(cc.calibrators) != len(
-                    cc.estimator.classes_
-                ):
+                if not hasattr(cc.estimator, "coef_") or len(cc.calibrators) != len(cc.estimator.classes_):
                     return None
             scorer = cls(pipeline)
             expected = pipeline.predict_proba(_PROBES)
-            if not np.allclose(scorer.predict_proba(_PROBES), expected, rtol=0, atol=1e-9):
+            if not np.allclose(scorer.predict_proba(_PROBES), expected, rtol=0, atol=1e-7):
                 return None
             return scorer
         except (AttributeError, ValueError, IndexError, TypeError):
@@ -100,8 +100,7 @@ class FastScorer:
             proba = np.zeros((features.shape[0], n))
             proba[:, index] = self._expit(-(a * decision + b))
             denominator = proba.sum(axis=1, keepdims=True)
-            proba = np.divide(proba, denominator, out=np.full_like(proba, 1 / n),
-                              where=denominator != 0)
+            proba = np.divide(proba, denominator, out=np.full_like(proba, 1 / n), where=denominator != 0)
             total += proba
         total /= len(self._folds)
         total[(total > 1.0) & (total <= 1.0 + 1e-5)] = 1.0
@@ -161,8 +160,7 @@ class Batcher:
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="classify-batcher",
-                                                    daemon=True)
+                    self._thread = threading.Thread(target=self._run, name="classify-batcher", daemon=True)
                     self._thread.start()
 
     def _run(self) -> None:
@@ -193,7 +191,7 @@ class Batcher:
             return
         start = 0
         for r in requests:
-            r.result = results[start:start + len(r.texts)]
+            r.result = results[start : start + len(r.texts)]
             start += len(r.texts)
             r.done.set()
 

@@ -98,9 +98,7 @@ class PetitionBody(Base):
     """The bodies an item is assigned to: one lead and zero or more coordinating."""
 
     __tablename__ = "petition_bodies"
-    petition_id: Mapped[int] = mapped_column(
-        ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True
-    )
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True)
     department: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -112,9 +110,7 @@ class PetitionClassification(Base):
 
     __tablename__ = "classifications"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    petition_id: Mapped[int] = mapped_column(
-        ForeignKey("petitions.id", ondelete="CASCADE"), index=True
-    )
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
     model_version: Mapped[str] = mapped_column(String(32))
     sector: Mapped[str] = mapped_column(String(64))
     lead_department: Mapped[str] = mapped_column(String(64))
@@ -131,9 +127,7 @@ class Event(Base):
 
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    petition_id: Mapped[int] = mapped_column(
-        ForeignKey("petitions.id", ondelete="CASCADE"), index=True
-    )
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(32))
@@ -148,9 +142,7 @@ class Correction(Base):
 
     __tablename__ = "corrections"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    petition_id: Mapped[int] = mapped_column(
-        ForeignKey("petitions.id", ondelete="CASCADE"), index=True
-    )
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
     # "confirm" (the clerk agreed with the model) or "override" (the clerk chose otherwise).
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)

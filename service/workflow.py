@@ -91,8 +91,12 @@ class NewPetition:
 
 def dedupe_key(item: NewPetition) -> str:
     """Identity of an uploaded row: the same row in the same file twice gives the same key."""
-    parts = [item.association, item.source_document, item.item_number,
-             " ".join(normalize_text(item.text).split())]
+    parts = [
+        item.association,
+        item.source_document,
+        item.item_number,
+        " ".join(normalize_text(item.text).split()),
+    ]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
@@ -116,9 +120,7 @@ def _as_utc_date(value: datetime) -> date:
 class Workflow:
     """The workflow over one unit of work. ``now`` is the clock of this request."""
 
-    def __init__(
-        self, repo: Repository, catalog: Catalog, associations: Associations, now: datetime
-    ) -> None:
+    def __init__(self, repo: Repository, catalog: Catalog, associations: Associations, now: datetime) -> None:
         self.repo = repo
         self.catalog = catalog
         self.associations = associations
@@ -153,7 +155,10 @@ class Workflow:
 
     # -- intake ----------------------------------------------------------------------------
     def submit(
-        self, principal: Principal, item: NewPetition, result: Classification,
+        self,
+        principal: Principal,
+        item: NewPetition,
+        result: Classification,
         dedupe: str | None = None,
     ) -> Petition:
         """Persist a validated, classified item: auto-assigned, or queued for review."""
@@ -197,57 +202,85 @@ class Workflow:
             confidence=result.confidence,
             needs_review=result.needs_review,
             candidates=[
-                {"sector": c.sector, "lead_department": c.lead_department,
-                 "probability": c.probability}
+                {"sector": c.sector, "lead_department": c.lead_department, "probability": c.probability}
                 for c in result.candidates
             ],
             probabilities=dict(result.probabilities),
             created_at=self.now,
         )
-        received = {"at": self.now, "actor": principal.identity, "action": "received",
-                    "from_status": None, "to_status": "received", "reason": None,
-                    "detail": {"channel": item.channel}}
+        received = {
+            "at": self.now,
+            "actor": principal.identity,
+            "action": "received",
+            "from_status": None,
+            "to_status": "received",
+            "reason": None,
+            "detail": {"channel": item.channel},
+        }
         if assigned:
             self.repo.set_bodies(petition, lead, coordinating, replace=False)
             second = {
-                "action": "assigned", "to_status": "assigned",
-                "reason": f"Tự động theo mô hình {result.model_version} "
-                          f"(độ tin cậy {result.confidence:.2f})",
-                "detail": {"sector": result.sector, "lead_department": lead,
-                           "coordinating_departments": coordinating,
-                           "deadline": deadline.isoformat(), "notified": [lead, *coordinating]},
+                "action": "assigned",
+                "to_status": "assigned",
+                "reason": f"Tự động theo mô hình {result.model_version} (độ tin cậy {result.confidence:.2f})",
+                "detail": {
+                    "sector": result.sector,
+                    "lead_department": lead,
+                    "coordinating_departments": coordinating,
+                    "deadline": deadline.isoformat(),
+                    "notified": [lead, *coordinating],
+                },
             }
         else:
             second = {
-                "action": "queued_for_review", "to_status": "needs_review",
+                "action": "queued_for_review",
+                "to_status": "needs_review",
                 "reason": f"Độ tin cậy {result.confidence:.2f} dưới ngưỡng "
-                          f"{self.catalog.policy.review_threshold:.2f}",
+                f"{self.catalog.policy.review_threshold:.2f}",
                 "detail": {"suggested_sector": result.sector, "suggested_lead": lead},
             }
-        self.repo.add_events(petition, [
-            received, {**received, "from_status": "received", **second}])
+        self.repo.add_events(petition, [received, {**received, "from_status": "received", **second}])
         return petition
 
     def view_new(self, petition: Petition, result: Classification) -> PetitionView:
         """The view of an item ``submit`` just wrote (its bodies are known without a query)."""
         lead = petition.lead_department
-        coordinating = [] if lead is None else [
-            c for c in dict.fromkeys(result.coordinating_departments) if c != lead]
+        coordinating = (
+            [] if lead is None else [c for c in dict.fromkeys(result.coordinating_departments) if c != lead]
+        )
         return PetitionView(petition, lead, coordinating)
 
     def _move(
-        self, petition: Petition, principal: Principal, to_status: str, action: str,
-        reason: str | None = None, detail: dict[str, Any] | None = None,
+        self,
+        petition: Petition,
+        principal: Principal,
+        to_status: str,
+        action: str,
+        reason: str | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
-        self.repo.add_event(petition, at=self.now, actor=principal.identity, action=action,
-                            from_status=petition.status, to_status=to_status, reason=reason,
-                            detail=detail or {})
+        self.repo.add_event(
+            petition,
+            at=self.now,
+            actor=principal.identity,
+            action=action,
+            from_status=petition.status,
+            to_status=to_status,
+            reason=reason,
+            detail=detail or {},
+        )
         petition.status = to_status
         petition.updated_at = self.now
 
     def _assign(
-        self, petition: Petition, principal: Principal, sector: str, lead: str,
-        coordinating: Sequence[str], action: str, reason: str | None,
+        self,
+        petition: Petition,
+        principal: Principal,
+        sector: str,
+        lead: str,
+        coordinating: Sequence[str],
+        action: str,
+        reason: str | None,
     ) -> None:
         coordinating = [c for c in dict.fromkeys(coordinating) if c != lead]
         deadline = self.today + timedelta(days=self.catalog.policy.deadline_for(sector))
@@ -257,10 +290,20 @@ class Workflow:
         petition.assigned_at = self.now
         petition.deadline = deadline
         # The bodies listed in "notified" are (re)notified: they see the item as new in the inbox.
-        self._move(petition, principal, "assigned", action, reason=reason, detail={
-            "sector": sector, "lead_department": lead, "coordinating_departments": coordinating,
-            "deadline": deadline.isoformat(), "notified": [lead, *coordinating],
-        })
+        self._move(
+            petition,
+            principal,
+            "assigned",
+            action,
+            reason=reason,
+            detail={
+                "sector": sector,
+                "lead_department": lead,
+                "coordinating_departments": coordinating,
+                "deadline": deadline.isoformat(),
+                "notified": [lead, *coordinating],
+            },
+        )
 
     def _target(
         self, sector: str | None, lead: str | None, coordinating: Sequence[str] | None
@@ -286,13 +329,25 @@ class Workflow:
         sector, lead = proposal.sector, proposal.lead_department
         coordinating = [self._check_body(c) for c in proposal.coordinating]
         self._correction(principal, petition, "confirm", sector, lead, proposal)
-        self._assign(petition, principal, sector, lead, coordinating, action="confirmed",
-                     reason="Cán bộ xác nhận đề xuất của mô hình")
+        self._assign(
+            petition,
+            principal,
+            sector,
+            lead,
+            coordinating,
+            action="confirmed",
+            reason="Cán bộ xác nhận đề xuất của mô hình",
+        )
         return petition
 
     def override(
-        self, principal: Principal, code: str, sector: str | None, lead: str | None,
-        coordinating: Sequence[str] | None, reason: str | None,
+        self,
+        principal: Principal,
+        code: str,
+        sector: str | None,
+        lead: str | None,
+        coordinating: Sequence[str] | None,
+        reason: str | None,
     ) -> Petition:
         """The clerk assigns an item in review differently from the model; kept as a correction."""
         require(principal, "review.decide")
@@ -301,13 +356,25 @@ class Workflow:
         sector, lead, coordinating = self._target(sector, lead, coordinating)
         proposal = self.repo.latest_classification(petition)
         self._correction(principal, petition, "override", sector, lead, proposal)
-        self._assign(petition, principal, sector, lead, coordinating, action="overridden",
-                     reason=reason or "Cán bộ giao khác đề xuất của mô hình")
+        self._assign(
+            petition,
+            principal,
+            sector,
+            lead,
+            coordinating,
+            action="overridden",
+            reason=reason or "Cán bộ giao khác đề xuất của mô hình",
+        )
         return petition
 
     def reassign(
-        self, principal: Principal, code: str, sector: str | None, lead: str | None,
-        coordinating: Sequence[str] | None, reason: str,
+        self,
+        principal: Principal,
+        code: str,
+        sector: str | None,
+        lead: str | None,
+        coordinating: Sequence[str] | None,
+        reason: str,
     ) -> Petition:
         """Send an open item to other bodies; the new bodies are notified again."""
         require(principal, "petition.assign")
@@ -318,20 +385,31 @@ class Workflow:
         sector, lead, coordinating = self._target(sector or petition.sector, lead, coordinating)
         proposal = self.repo.latest_classification(petition)
         self._correction(principal, petition, "reassign", sector, lead, proposal)
-        self._assign(petition, principal, sector, lead, coordinating, action="reassigned",
-                     reason=reason.strip())
+        self._assign(
+            petition, principal, sector, lead, coordinating, action="reassigned", reason=reason.strip()
+        )
         return petition
 
     def _correction(
-        self, principal: Principal, petition: Petition, kind: str, sector: str, lead: str,
+        self,
+        principal: Principal,
+        petition: Petition,
+        kind: str,
+        sector: str,
+        lead: str,
         proposal: Any,
     ) -> None:
         self.repo.add_correction(
-            petition, kind=kind, text=petition.text,
+            petition,
+            kind=kind,
+            text=petition.text,
             model_version=proposal.model_version if proposal else None,
             predicted_sector=proposal.sector if proposal else None,
             predicted_lead=proposal.lead_department if proposal else None,
-            sector=sector, lead_department=lead, actor=principal.identity, created_at=self.now,
+            sector=sector,
+            lead_department=lead,
+            actor=principal.identity,
+            created_at=self.now,
         )
 
     # -- the departments' side --------------------------------------------------------------
@@ -346,8 +424,7 @@ class Workflow:
     def _require_lead(self, principal: Principal, petition: Petition, what: str) -> None:
         if principal.role == "department" and self._role_of(principal, petition) != "lead":
             raise PermissionDeniedError(
-                f"Chỉ cơ quan chủ trì ({petition.lead_department}) mới được {what} kiến nghị "
-                f"{petition.code}"
+                f"Chỉ cơ quan chủ trì ({petition.lead_department}) mới được {what} kiến nghị {petition.code}"
             )
 
     def _expect(self, petition: Petition, allowed: Sequence[str], what: str) -> None:
@@ -369,9 +446,15 @@ class Workflow:
         if role is not None:
             self.repo.acknowledge_body(petition, str(principal.department), self.now)
         if role == "coordinating":
-            self.repo.add_event(petition, at=self.now, actor=principal.identity,
-                                action="acknowledged", from_status=petition.status,
-                                to_status=petition.status, detail={"role": "coordinating"})
+            self.repo.add_event(
+                petition,
+                at=self.now,
+                actor=principal.identity,
+                action="acknowledged",
+                from_status=petition.status,
+                to_status=petition.status,
+                detail={"role": "coordinating"},
+            )
             petition.updated_at = self.now
         elif petition.status == "assigned":
             self._move(petition, principal, "acknowledged", "acknowledged")
@@ -382,9 +465,12 @@ class Workflow:
     ) -> Petition:
         """The departments' named moves: acknowledged, in_progress."""
         if status not in ("acknowledged", "in_progress"):
-            raise FieldError("status", f"Trạng thái '{status}' không chuyển trực tiếp được; "
-                                       "dùng: acknowledged, in_progress (trả lời: /answer, "
-                                       "trả lại: /return, kết thúc: /close)")
+            raise FieldError(
+                "status",
+                f"Trạng thái '{status}' không chuyển trực tiếp được; "
+                "dùng: acknowledged, in_progress (trả lời: /answer, "
+                "trả lại: /return, kết thúc: /close)",
+            )
         if status == "acknowledged":
             return self.acknowledge(principal, code)
         require(principal, "petition.respond")
@@ -405,8 +491,7 @@ class Workflow:
         self._expect(petition, TRANSITIONS["answered"], "trả lời")
         petition.answer_text = text.strip()
         petition.answered_at = self.now
-        self._move(petition, principal, "answered", "answered",
-                   detail={"answer_chars": len(text.strip())})
+        self._move(petition, principal, "answered", "answered", detail={"answer_chars": len(text.strip())})
         return petition
 
     def close(self, principal: Principal, code: str, note: str | None = None) -> Petition:
@@ -430,9 +515,14 @@ class Workflow:
         petition.lead_department = None
         petition.deadline = None
         petition.assigned_at = None
-        self._move(petition, principal, "needs_review", "returned",
-                   reason=f"Không thuộc thẩm quyền: {reason.strip()}",
-                   detail={"returned_by": principal.department or previous})
+        self._move(
+            petition,
+            principal,
+            "needs_review",
+            "returned",
+            reason=f"Không thuộc thẩm quyền: {reason.strip()}",
+            detail={"returned_by": principal.department or previous},
+        )
         return petition
 
     # -- reads -----------------------------------------------------------------------------
@@ -459,8 +549,15 @@ class Workflow:
 
     def history(self, petition: Petition) -> list[dict[str, Any]]:
         return [
-            {"at": e.at, "actor": e.actor, "action": e.action, "from_status": e.from_status,
-             "to_status": e.to_status, "reason": e.reason, "detail": e.detail}
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "reason": e.reason,
+                "detail": e.detail,
+            }
             for e in self.repo.events(petition)
         ]
 
@@ -470,12 +567,14 @@ class Workflow:
         for p in rows:
             mine = bodies[p.id]
             lead = next((b.department for b in mine if b.role == "lead"), None)
-            out.append(PetitionView(
-                petition=p,
-                lead_department=lead,
-                coordinating_departments=[b.department for b in mine if b.role == "coordinating"],
-                acknowledged_by=[b.department for b in mine if b.acknowledged_at is not None],
-            ))
+            out.append(
+                PetitionView(
+                    petition=p,
+                    lead_department=lead,
+                    coordinating_departments=[b.department for b in mine if b.role == "coordinating"],
+                    acknowledged_by=[b.department for b in mine if b.acknowledged_at is not None],
+                )
+            )
         return out
 
     def listing(
@@ -510,25 +609,30 @@ class Workflow:
             raise UnknownCodeError("vai trò", query.role, ["lead", "coordinating"])
 
     def review_queue(
-        self, principal: Principal, classifier: Classifier, page: int, page_size: int,
+        self,
+        principal: Principal,
+        classifier: Classifier,
+        page: int,
+        page_size: int,
         query: PetitionQuery | None = None,
     ) -> tuple[list[PetitionView], int]:
         """Items waiting for a clerk, oldest first, with the top suggestions and their words."""
         require(principal, "review.read")
         query = replace(query or PetitionQuery(), status=("needs_review",), today=self.today)
         self._check_query(query)
-        rows, total = self.repo.list_petitions(
-            query, None, (page - 1) * page_size, page_size, "id"
-        )
+        rows, total = self.repo.list_petitions(query, None, (page - 1) * page_size, page_size, "id")
         views = self.views(principal, rows)
         for view in views:
             proposal = self.repo.latest_classification(view.petition)
             candidates = proposal.candidates if proposal else []
             view.suggestions = [
-                {**c,
-                 "sector_label": self.catalog.taxonomy.get(c["sector"]).label
-                 if c["sector"] in self.catalog.taxonomy else c["sector"],
-                 "words": classifier.explain(view.petition.text, c["sector"])}
+                {
+                    **c,
+                    "sector_label": self.catalog.taxonomy.get(c["sector"]).label
+                    if c["sector"] in self.catalog.taxonomy
+                    else c["sector"],
+                    "words": classifier.explain(view.petition.text, c["sector"]),
+                }
                 for c in candidates
             ]
         return views, total

@@ -14,7 +14,7 @@ from sklearn.svm import LinearSVC
 from kiennghi.errors import TrainingError
 from nlp.transformers import TextNormalizer, WordSegmentTransformer, accentless_lower
 
-__all__ = ["DEFAULT_FEATURES", "build_pipeline"]
+__all__ = ["DEFAULT_FEATURES", "build_pipeline", "compact"]
 
 DEFAULT_FEATURES: dict[str, Any] = {
     "words": [1, 2],  # syllable n-grams on the accented, normalised text
@@ -124,3 +124,20 @@ def build_pipeline(
     steps.append(("features", _features(feats)))
     steps.append(("classifier", _classifier(classifier or {}, seed)))
     return Pipeline(steps)
+
+
+def compact(pipeline: Pipeline) -> Pipeline:
+    """Store the linear model's weights as float32: half the artifact size and load time.
+
+    The features are float32 already, so scores change only in the 7th significant digit
+    (checked by a test); probabilities are unaffected to 1e-6.
+    """
+    import numpy as np
+
+    estimator = pipeline.steps[-1][1]
+    linears = [c.estimator for c in getattr(estimator, "calibrated_classifiers_", [])] or [estimator]
+    for linear in linears:
+        if hasattr(linear, "coef_"):
+            linear.coef_ = np.ascontiguousarray(linear.coef_, dtype=np.float32)
+            linear.intercept_ = np.asarray(linear.intercept_, dtype=np.float32)
+    return pipeline

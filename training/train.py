@@ -22,7 +22,7 @@ from models.registry import ModelRegistry
 from nlp.normalize import strip_diacritics
 from training.corpus import LabelledItem, corpus_sha256, load_corpus
 from training.metrics import EvaluationResult, score
-from training.pipeline import build_pipeline
+from training.pipeline import build_pipeline, compact
 
 __all__ = [
     "Progress",
@@ -105,7 +105,7 @@ def fit_model(items: Sequence[LabelledItem], config: TrainConfig, abbreviations:
     """Fit the whole pipeline on labelled items (with accent-free copies added)."""
     texts, labels = _augment(items, config.accentless_augment, config.seed)
     pipeline = build_pipeline(config.features, config.classifier, abbreviations, config.seed)
-    return pipeline.fit(texts, labels)
+    return compact(pipeline.fit(texts, labels))
 
 
 def cross_validate(

@@ -20,9 +20,12 @@ def catalog(principal: Caller("catalog.read"), services: ServicesDep) -> Any:
     today = services.clock().date()
     return {
         "sectors": [
-            {"code": s.code, "label": s.label,
-             "lead_department": cat.directory.assignment(s.code, today).lead,
-             "deadline_days": cat.policy.deadline_for(s.code)}
+            {
+                "code": s.code,
+                "label": s.label,
+                "lead_department": cat.directory.assignment(s.code, today).lead,
+                "deadline_days": cat.policy.deadline_for(s.code),
+            }
             for s in cat.taxonomy.sectors
         ],
         "bodies": [{"code": b.code, "name": b.name} for b in cat.directory.bodies.values()],
@@ -35,7 +38,7 @@ def catalog(principal: Caller("catalog.read"), services: ServicesDep) -> Any:
 @router.post("/keys", status_code=201, response_model=KeyOut, summary="Tạo khóa API")
 def new_key(body: KeyIn, principal: Caller("key.manage"), services: ServicesDep) -> Any:
     with services.unit() as repo:
-        key_id, key = create_key(repo, services.catalog, body.role, body.department,
-                                 body.name, services.clock())
-    return {"id": key_id, "name": body.name, "role": body.role, "department": body.department,
-            "key": key}
+        key_id, key = create_key(
+            repo, services.catalog, body.role, body.department, body.name, services.clock()
+        )
+    return {"id": key_id, "name": body.name, "role": body.role, "department": body.department, "key": key}

@@ -62,8 +62,14 @@ def filters(
 ) -> PetitionQuery:
     statuses = tuple(s.strip() for v in status or [] for s in v.split(",") if s.strip())
     return PetitionQuery(
-        status=statuses, sector=sector, association=association, department=department,
-        role=role, received_from=received_from, received_to=received_to, overdue=overdue,
+        status=statuses,
+        sector=sector,
+        association=association,
+        department=department,
+        role=role,
+        received_from=received_from,
+        received_to=received_to,
+        overdue=overdue,
         search=search_terms(q),
     )
 

@@ -31,5 +31,6 @@ def readyz(services: ServicesDep) -> Any:
     else:
         checks["model"] = services.provider.last_error or "chưa nạp"
     ok = checks["database"] == "ok" and services.provider.ready
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                        status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )

@@ -26,19 +26,30 @@ def _holdout(services: Services) -> list[LabelledItem]:
 
 
 def _job(job: Any) -> dict[str, Any]:
-    return {"id": job.id, "status": job.status, "message": job.message, "version": job.version,
-            "n_corrections": job.n_corrections, "metrics": job.metrics, "actor": job.actor,
-            "created_at": job.created_at, "finished_at": job.finished_at}
+    return {
+        "id": job.id,
+        "status": job.status,
+        "message": job.message,
+        "version": job.version,
+        "n_corrections": job.n_corrections,
+        "metrics": job.metrics,
+        "actor": job.actor,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
 
 
 @router.get("", summary="Các phiên bản mô hình")
 def list_models(principal: Caller("model.read"), services: ServicesDep) -> Any:
-    return {"items": modelops.list_models(services.registry, principal),
-            "active": services.registry.active_version()}
+    return {
+        "items": modelops.list_models(services.registry, principal),
+        "active": services.registry.active_version(),
+    }
 
 
-@router.post("/retrain", status_code=202,
-             summary="Huấn luyện lại (chạy nền) từ kho mẫu và các sửa lỗi đã lưu")
+@router.post(
+    "/retrain", status_code=202, summary="Huấn luyện lại (chạy nền) từ kho mẫu và các sửa lỗi đã lưu"
+)
 def retrain(principal: Caller("model.train"), services: ServicesDep) -> Any:
     with services.unit() as repo:
         job_id = modelops.start_retrain(repo, principal, services.clock())
@@ -49,9 +60,17 @@ def retrain(principal: Caller("model.train"), services: ServicesDep) -> Any:
             yield repo
 
     thread = threading.Thread(
-        target=modelops.run_retrain, name=f"retrain-{job_id}", daemon=True,
-        args=(job_id, unit, services.registry, services.catalog, services.training_data,
-              services.holdout_file),
+        target=modelops.run_retrain,
+        name=f"retrain-{job_id}",
+        daemon=True,
+        args=(
+            job_id,
+            unit,
+            services.registry,
+            services.catalog,
+            services.training_data,
+            services.holdout_file,
+        ),
     )
     thread.start()
     with services.reader() as repo:
@@ -73,20 +92,26 @@ def get_job(
         return _job(repo.get_job(job_id))
 
 
-@router.get("/{version}/compare",
-            summary="So sánh phiên bản với phiên bản đang dùng trên cùng dữ liệu đối chứng")
-def compare(version: str, principal: Caller("model.read"), services: ServicesDep,
-            baseline: str | None = None) -> Any:
-    return modelops.compare(services.registry, services.catalog, principal, version, baseline,
-                            _holdout(services))
+@router.get(
+    "/{version}/compare", summary="So sánh phiên bản với phiên bản đang dùng trên cùng dữ liệu đối chứng"
+)
+def compare(
+    version: str, principal: Caller("model.read"), services: ServicesDep, baseline: str | None = None
+) -> Any:
+    return modelops.compare(
+        services.registry, services.catalog, principal, version, baseline, _holdout(services)
+    )
 
 
-@router.post("/{version}/activate",
-             summary="Kích hoạt (từ chối nếu kém hơn phiên bản đang dùng, trừ khi force)")
-def activate(version: str, principal: Caller("model.activate"), services: ServicesDep,
-             body: ActivateIn | None = None) -> Any:
-    result = modelops.activate(services.registry, services.catalog, principal, version,
-                               bool(body and body.force), _holdout(services))
+@router.post(
+    "/{version}/activate", summary="Kích hoạt (từ chối nếu kém hơn phiên bản đang dùng, trừ khi force)"
+)
+def activate(
+    version: str, principal: Caller("model.activate"), services: ServicesDep, body: ActivateIn | None = None
+) -> Any:
+    result = modelops.activate(
+        services.registry, services.catalog, principal, version, bool(body and body.force), _holdout(services)
+    )
     services.provider.refresh(force=True)
     return result
 

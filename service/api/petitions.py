@@ -36,11 +36,10 @@ def _one(wf: Workflow, view: PetitionView) -> dict[str, Any]:
     return present(view, wf.today)
 
 
-@router.post("", status_code=201, response_model=PetitionOut,
-             summary="Tiếp nhận một kiến nghị: phân loại, giao và lưu")
-def create_petition(
-    body: PetitionIn, principal: Caller("petition.create"), services: ServicesDep
-) -> Any:
+@router.post(
+    "", status_code=201, response_model=PetitionOut, summary="Tiếp nhận một kiến nghị: phân loại, giao và lưu"
+)
+def create_petition(body: PetitionIn, principal: Caller("petition.create"), services: ServicesDep) -> Any:
     classifier = services.provider.current()
     with services.unit() as repo:
         wf = services.workflow(repo)
@@ -74,18 +73,21 @@ def list_petitions(
     query: FiltersDep,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
-    sort: str = Query("-id", description="received_on, created_at, deadline, id, confidence, "
-                                         "status; '-' để giảm dần"),
+    sort: str = Query(
+        "-id", description="received_on, created_at, deadline, id, confidence, status; '-' để giảm dần"
+    ),
 ) -> Any:
     with services.reader() as repo:
         wf = services.workflow(repo)
         views, total = wf.listing(principal, query, page, page_size, sort)
-        return {"items": [_one(wf, v) for v in views], "total": total, "page": page,
-                "page_size": page_size}
+        return {"items": [_one(wf, v) for v in views], "total": total, "page": page, "page_size": page_size}
 
 
-@router.get("/export", summary="Xuất danh sách đã lọc ra XLSX hoặc CSV (tiêu đề tiếng Việt)",
-            response_class=FileResponse)
+@router.get(
+    "/export",
+    summary="Xuất danh sách đã lọc ra XLSX hoặc CSV (tiêu đề tiếng Việt)",
+    response_class=FileResponse,
+)
 def export(
     principal: Caller("report.read"),
     services: ServicesDep,
@@ -95,10 +97,15 @@ def export(
     with services.reader() as repo:
         wf = services.workflow(repo)
         wf._check_query(query)
-        result = export_petitions(repo, principal, services.catalog, services.associations,
-                                  query, format, wf.today)
-    return FileResponse(result.path, media_type=result.media_type, filename=result.filename,
-                        background=BackgroundTask(shutil.rmtree, result.path.parent, True))
+        result = export_petitions(
+            repo, principal, services.catalog, services.associations, query, format, wf.today
+        )
+    return FileResponse(
+        result.path,
+        media_type=result.media_type,
+        filename=result.filename,
+        background=BackgroundTask(shutil.rmtree, result.path.parent, True),
+    )
 
 
 @router.get("/{code}", response_model=PetitionDetail, summary="Chi tiết kiến nghị và lịch sử")
@@ -119,49 +126,61 @@ def _after(services: ServicesDep, principal: Principal, code: str, action: Any) 
         return _one(wf, view)
 
 
-@router.post("/{code}/acknowledge", response_model=PetitionDetail,
-             summary="Cơ quan xác nhận đã nhận kiến nghị")
+@router.post(
+    "/{code}/acknowledge", response_model=PetitionDetail, summary="Cơ quan xác nhận đã nhận kiến nghị"
+)
 def acknowledge(code: str, principal: Caller("petition.respond"), services: ServicesDep) -> Any:
     return _after(services, principal, code, lambda wf: wf.acknowledge(principal, code))
 
 
-@router.post("/{code}/status", response_model=PetitionDetail,
-             summary="Cơ quan chuyển trạng thái: acknowledged, in_progress")
+@router.post(
+    "/{code}/status",
+    response_model=PetitionDetail,
+    summary="Cơ quan chuyển trạng thái: acknowledged, in_progress",
+)
 def change_status(
     code: str, body: StatusIn, principal: Caller("petition.respond"), services: ServicesDep
 ) -> Any:
-    return _after(services, principal, code,
-                  lambda wf: wf.change_status(principal, code, body.status, body.note))
+    return _after(
+        services, principal, code, lambda wf: wf.change_status(principal, code, body.status, body.note)
+    )
 
 
 @router.post("/{code}/answer", response_model=PetitionDetail, summary="Cơ quan chủ trì trả lời")
-def answer(
-    code: str, body: AnswerIn, principal: Caller("petition.respond"), services: ServicesDep
-) -> Any:
-    return _after(services, principal, code,
-                  lambda wf: wf.answer(principal, code, body.answer_text))
+def answer(code: str, body: AnswerIn, principal: Caller("petition.respond"), services: ServicesDep) -> Any:
+    return _after(services, principal, code, lambda wf: wf.answer(principal, code, body.answer_text))
 
 
-@router.post("/{code}/return", response_model=PetitionDetail,
-             summary="Trả lại vì không thuộc thẩm quyền (về hàng chờ duyệt)")
+@router.post(
+    "/{code}/return",
+    response_model=PetitionDetail,
+    summary="Trả lại vì không thuộc thẩm quyền (về hàng chờ duyệt)",
+)
 def return_item(
     code: str, body: ReasonIn, principal: Caller("petition.respond"), services: ServicesDep
 ) -> Any:
-    return _after(services, principal, code,
-                  lambda wf: wf.return_item(principal, code, body.reason))
+    return _after(services, principal, code, lambda wf: wf.return_item(principal, code, body.reason))
 
 
-@router.post("/{code}/reassign", response_model=PetitionDetail,
-             summary="Giao lại cho cơ quan khác (thông báo lại)")
-def reassign(
-    code: str, body: DecisionIn, principal: Caller("petition.assign"), services: ServicesDep
-) -> Any:
-    return _after(services, principal, code, lambda wf: wf.reassign(
-        principal, code, body.sector, body.lead_department, body.coordinating_departments,
-        body.reason or ""))
+@router.post(
+    "/{code}/reassign", response_model=PetitionDetail, summary="Giao lại cho cơ quan khác (thông báo lại)"
+)
+def reassign(code: str, body: DecisionIn, principal: Caller("petition.assign"), services: ServicesDep) -> Any:
+    return _after(
+        services,
+        principal,
+        code,
+        lambda wf: wf.reassign(
+            principal,
+            code,
+            body.sector,
+            body.lead_department,
+            body.coordinating_departments,
+            body.reason or "",
+        ),
+    )
 
 
-@router.post("/{code}/close", response_model=PetitionDetail,
-             summary="Kết thúc kiến nghị đã trả lời")
+@router.post("/{code}/close", response_model=PetitionDetail, summary="Kết thúc kiến nghị đã trả lời")
 def close(code: str, principal: Caller("petition.close"), services: ServicesDep) -> Any:
     return _after(services, principal, code, lambda wf: wf.close(principal, code))

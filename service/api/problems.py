@@ -68,11 +68,15 @@ _STATUS: list[tuple[type[Exception], int]] = [
 
 
 def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": _TITLES.get(status, "Lỗi"), "status": status,
-            "detail": detail, **extra}
+    body = {
+        "type": "about:blank",
+        "title": _TITLES.get(status, "Lỗi"),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type="application/problem+json",
-                        headers=headers)
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
 def _domain(request: Request, exc: Exception) -> JSONResponse:
@@ -84,9 +88,9 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
         extra["field"] = exc.field
     if status == 503:
         return JSONResponse(
-            {"type": "about:blank", "title": _TITLES[503], "status": 503, "detail": str(exc),
-             **extra},
-            status_code=503, media_type="application/problem+json",
+            {"type": "about:blank", "title": _TITLES[503], "status": 503, "detail": str(exc), **extra},
+            status_code=503,
+            media_type="application/problem+json",
             headers={"Retry-After": "2"},
         )
     if status >= 500:
@@ -97,25 +101,27 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
 def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-         "message": e.get("msg", ""), "type": e.get("type", "")}
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
         for e in exc.errors()
     ]
     names = ", ".join(e["field"] or "(toàn bộ)" for e in errors)
-    return problem(422, f"Dữ liệu gửi lên không hợp lệ ở: {names}", errors=errors,
-                   instance=request.url.path)
+    return problem(422, f"Dữ liệu gửi lên không hợp lệ ở: {names}", errors=errors, instance=request.url.path)
 
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if request.scope.get("kiennghi.too_large"):
         limit = request.scope["kiennghi.too_large"]
-        return problem(413, f"Nội dung gửi lên vượt giới hạn {limit:,} byte",
-                       instance=request.url.path)
-    detail = {404: f"Không có địa chỉ {request.url.path}",
-              405: f"Địa chỉ {request.url.path} không nhận phương thức {request.method}"}
-    return problem(exc.status_code, detail.get(exc.status_code, str(exc.detail)),
-                   instance=request.url.path)
+        return problem(413, f"Nội dung gửi lên vượt giới hạn {limit:,} byte", instance=request.url.path)
+    detail = {
+        404: f"Không có địa chỉ {request.url.path}",
+        405: f"Địa chỉ {request.url.path} không nhận phương thức {request.method}",
+    }
+    return problem(exc.status_code, detail.get(exc.status_code, str(exc.detail)), instance=request.url.path)
 
 
 def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -130,8 +136,9 @@ def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    return problem(500, "Lỗi không mong đợi; thao tác không được ghi lại, hãy thử lại",
-                   instance=request.url.path)
+    return problem(
+        500, "Lỗi không mong đợi; thao tác không được ghi lại, hãy thử lại", instance=request.url.path
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -150,8 +157,9 @@ class _TooLargeError(Exception):
 class BodyLimit:
     """ASGI middleware: 413 for bodies over the limit, by Content-Length or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int,
-                 upload_suffix: str = "/upload") -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, max_upload_bytes: int, upload_suffix: str = "/upload"
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_upload_bytes = max_upload_bytes
@@ -161,8 +169,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = (self.max_upload_bytes if scope["path"].endswith(self.upload_suffix)
-                 else self.max_bytes)
+        limit = self.max_upload_bytes if scope["path"].endswith(self.upload_suffix) else self.max_bytes
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -199,12 +206,23 @@ class BodyLimit:
                 await self._reject(send, limit)
 
     async def _reject(self, send: Send, limit: int) -> None:
-        body = json.dumps({
-            "type": "about:blank", "title": _TITLES[413], "status": 413,
-            "detail": f"Nội dung gửi lên vượt giới hạn {limit:,} byte",
-        }, ensure_ascii=False).encode("utf-8")
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-        ]})
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": _TITLES[413],
+                "status": 413,
+                "detail": f"Nội dung gửi lên vượt giới hạn {limit:,} byte",
+            },
+            ensure_ascii=False,
+        ).encode("utf-8")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -13,10 +13,8 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 
 @router.get("/summary", summary="Số liệu theo cơ quan × trạng thái, quá hạn, lĩnh vực, hội")
-def report_summary(principal: Caller("report.read"), services: ServicesDep,
-                   query: FiltersDep) -> Any:
+def report_summary(principal: Caller("report.read"), services: ServicesDep, query: FiltersDep) -> Any:
     with services.reader() as repo:
         wf = services.workflow(repo)
         wf._check_query(query)
-        return summary(repo, principal, services.catalog, services.associations, query,
-                       wf.today)
+        return summary(repo, principal, services.catalog, services.associations, query, wf.today)

@@ -24,8 +24,12 @@ def review_queue(
     with services.reader() as repo:
         wf = services.workflow(repo)
         views, total = wf.review_queue(principal, classifier, page, page_size, query)
-        return {"items": [present(v, wf.today) for v in views], "total": total, "page": page,
-                "page_size": page_size}
+        return {
+            "items": [present(v, wf.today) for v in views],
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+        }
 
 
 def _decided(services: ServicesDep, principal: Any, decide: Any) -> Any:
@@ -37,17 +41,21 @@ def _decided(services: ServicesDep, principal: Any, decide: Any) -> Any:
         return present(view, wf.today)
 
 
-@router.post("/{code}/confirm", response_model=PetitionDetail,
-             summary="Xác nhận đề xuất của mô hình")
+@router.post("/{code}/confirm", response_model=PetitionDetail, summary="Xác nhận đề xuất của mô hình")
 def confirm(code: str, principal: Caller("review.decide"), services: ServicesDep) -> Any:
     return _decided(services, principal, lambda wf: wf.confirm(principal, code))
 
 
-@router.post("/{code}/override", response_model=PetitionDetail,
-             summary="Giao khác đề xuất (lưu làm dữ liệu sửa lỗi để huấn luyện lại)")
-def override(
-    code: str, body: DecisionIn, principal: Caller("review.decide"), services: ServicesDep
-) -> Any:
-    return _decided(services, principal, lambda wf: wf.override(
-        principal, code, body.sector, body.lead_department, body.coordinating_departments,
-        body.reason))
+@router.post(
+    "/{code}/override",
+    response_model=PetitionDetail,
+    summary="Giao khác đề xuất (lưu làm dữ liệu sửa lỗi để huấn luyện lại)",
+)
+def override(code: str, body: DecisionIn, principal: Caller("review.decide"), services: ServicesDep) -> Any:
+    return _decided(
+        services,
+        principal,
+        lambda wf: wf.override(
+            principal, code, body.sector, body.lead_department, body.coordinating_departments, body.reason
+        ),
+    )

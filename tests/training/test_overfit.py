@@ -30,3 +30,17 @@ def test_accentless_text_gets_the_same_answer(tiny_corpus, tiny_config, catalog)
     model = fit_model(items, load_config(tiny_config), load_abbreviations())
     texts = [t for texts in TINY.values() for t in texts]
     assert list(model.predict([strip_diacritics(t) for t in texts])) == list(model.predict(texts))
+
+
+def test_compact_weights_keep_the_probabilities(tiny_corpus, tiny_config, catalog):
+    from training.pipeline import build_pipeline, compact
+
+    items = load_corpus(tiny_corpus, catalog)
+    config = load_config(tiny_config)
+    texts = [t for texts in TINY.values() for t in texts]
+    labels = [s for s, texts in TINY.items() for _ in texts]
+    full = build_pipeline(config.features, config.classifier, load_abbreviations()).fit(texts, labels)
+    before = full.predict_proba(texts)
+    after = compact(full).predict_proba(texts)
+    np.testing.assert_allclose(after, before, atol=1e-5)
+    assert items

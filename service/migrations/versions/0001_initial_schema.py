@@ -79,9 +79,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_petitions_association"), ["association"], unique=False)
         batch_op.create_index(batch_op.f("ix_petitions_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_petitions_deadline"), ["deadline"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_petitions_lead_department"), ["lead_department"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_petitions_lead_department"), ["lead_department"], unique=False)
         batch_op.create_index(batch_op.f("ix_petitions_received_on"), ["received_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_petitions_sector"), ["sector"], unique=False)
         batch_op.create_index(batch_op.f("ix_petitions_status"), ["status"], unique=False)
@@ -121,9 +119,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("classifications", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_classifications_petition_id"), ["petition_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_classifications_petition_id"), ["petition_id"], unique=False)
 
     op.create_table(
         "corrections",
@@ -142,9 +138,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("corrections", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_corrections_petition_id"), ["petition_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_corrections_petition_id"), ["petition_id"], unique=False)
 
     op.create_table(
         "events",
@@ -173,9 +167,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("petition_id", "department"),
     )
     with op.batch_alter_table("petition_bodies", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_petition_bodies_department", ["department", "petition_id"], unique=False
-        )
+        batch_op.create_index("ix_petition_bodies_department", ["department", "petition_id"], unique=False)
 
     # ### end Alembic commands ###
 
