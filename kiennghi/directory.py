@@ -72,6 +72,16 @@ class Directory:
         self.body(code)
         return code
 
+    @property
+    def complete_from(self) -> date | None:
+        """The first day on which every sector of the taxonomy has a row (None: never)."""
+        first: dict[str, date] = {}
+        for row in self.rows:
+            first.setdefault(row.sector, row.valid_from)
+        if any(code not in first for code in self.taxonomy.codes):
+            return None
+        return max(first.values(), default=None)
+
     def assignment(self, sector: str, on: date | None = None) -> Assignment:
         """Lead and coordinating bodies for a sector on a day (today when not given)."""
         if sector not in self.taxonomy:

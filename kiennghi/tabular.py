@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +18,11 @@ FORMATS = (".jsonl", ".csv", ".xlsx")
 
 # A spreadsheet cell starting with one of these is run as a formula by Excel / LibreOffice.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Lone surrogates cannot be encoded in any output file; XML (so XLSX) also forbids C0 controls
+# other than tab, newline and carriage return. Both are replaced, so one hostile row cannot
+# abort a whole file.
+_SURROGATES_RE = re.compile("[\ud800-\udfff]")
+_XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def file_format(path: Path) -> str:
@@ -129,11 +135,23 @@ class RecordWriter(Protocol):
     def close(self) -> None: ...
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, illegal: re.Pattern[str] = _SURROGATES_RE) -> Any:
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value  # neutralise spreadsheet formulas in hostile text
+    if isinstance(value, str):
+        value = illegal.sub("\ufffd", value)
+        if value.startswith(_FORMULA_PREFIXES):
+            return "'" + value  # neutralise spreadsheet formulas in hostile text
+    return value
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATES_RE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
     return value
 
 
@@ -142,7 +160,7 @@ class _JsonlWriter:
         self._handle = path.open("w", encoding="utf-8")
 
     def write(self, record: dict[str, Any]) -> None:
-        self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._handle.write(json.dumps(_json_safe(record), ensure_ascii=False, default=str) + "\n")
 
     def close(self) -> None:
         self._handle.close()
@@ -172,7 +190,7 @@ class _XlsxWriter:
         self._sheet.append(columns)
 
     def write(self, record: dict[str, Any]) -> None:
-        self._sheet.append([_cell(record.get(c)) for c in self._columns])
+        self._sheet.append([_cell(record.get(c), _XML_ILLEGAL_RE) for c in self._columns])
 
     def close(self) -> None:
         self._book.save(self._path)

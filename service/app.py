@@ -88,7 +88,8 @@ def build_services(
     from training.corpus import load_labelled
 
     catalog = load_catalog(settings)
-    engine = make_engine(database_url(settings), pool_size=config.db_pool_size)
+    engine = make_engine(database_url(settings), pool_size=config.db_pool_size,
+                         timeout=config.db_timeout)
     if migrate:
         upgrade(engine)
     registry = open_registry(settings)

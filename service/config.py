@@ -18,6 +18,8 @@ class ServiceConfig:
     associations: the associations list (``KIENNGHI_ASSOCIATIONS``; default: bundled).
     training_data: the corpus retraining starts from (``KIENNGHI_TRAINING_DATA``; default: seed).
     holdout: an extra labelled file every model comparison also scores (``KIENNGHI_HOLDOUT``).
+    db_timeout: seconds to wait for the database (SQLite write lock, PostgreSQL connection)
+        before answering 503 with Retry-After (``KIENNGHI_DB_TIMEOUT``).
     """
 
     max_body_bytes: int = 1 << 20
@@ -26,6 +28,7 @@ class ServiceConfig:
     training_data: Path | None = None
     holdout: Path | None = None
     db_pool_size: int = 10
+    db_timeout: float = 10.0
     # Threads running request handlers per worker. Handlers are CPU-bound Python: more threads
     # than this only contend for the GIL (the default pool has 40).
     threads: int = 8
@@ -45,5 +48,6 @@ class ServiceConfig:
             training_data=path("KIENNGHI_TRAINING_DATA"),
             holdout=path("KIENNGHI_HOLDOUT"),
             db_pool_size=int(env.get("KIENNGHI_DB_POOL_SIZE") or cls.db_pool_size),
+            db_timeout=float(env.get("KIENNGHI_DB_TIMEOUT") or cls.db_timeout),
             threads=int(env.get("KIENNGHI_THREADS") or cls.threads),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,14 @@ def database_url(settings: Settings) -> str:
     return f"sqlite:///{settings.home / 'kiennghi.db'}"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 10_000) -> None:
     # WAL lets readers run beside the single writer; NORMAL sync is durable across application
     # crashes (not power loss of the last commits), the usual trade for a WAL database.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.close()
     # pysqlite's own transaction handling issues BEGIN lazily (after reads); take over so every
     # transaction begins explicitly (see _sqlite_begin).
@@ -65,25 +66,32 @@ class _SqliteWriters:
             self.lock.release()
 
 
-def make_engine(url: str, schema: str | None = None, pool_size: int = 10) -> Engine:
-    """An engine tuned for the service; ``schema`` (PostgreSQL only) isolates a test run."""
+def make_engine(
+    url: str, schema: str | None = None, pool_size: int = 10, timeout: float = 10.0
+) -> Engine:
+    """An engine tuned for the service; ``schema`` (PostgreSQL only) isolates a test run.
+
+    ``timeout``: seconds a statement waits for SQLite's write lock, or for a PostgreSQL
+    connection; past it the request fails with OperationalError (503 with Retry-After).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 10},
-            pool_size=pool_size,
-            max_overflow=20,
+            url, connect_args={"check_same_thread": False, "timeout": timeout},
+            pool_size=pool_size, max_overflow=20,
         )
         writers = _SqliteWriters()
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(timeout * 1000)))
         event.listen(engine, "begin", writers.begin)
         event.listen(engine, "commit", writers.end)
         event.listen(engine, "rollback", writers.end)
         return engine
-    options: dict[str, Any] = {}
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(timeout))}
     if schema:
-        options["connect_args"] = {"options": f"-csearch_path={schema}"}
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, **options)
+        connect_args["options"] = f"-csearch_path={schema}"
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, pool_timeout=timeout,
+        connect_args=connect_args,
+    )
 
 
 def make_sessionmaker(engine: Engine, read_only: bool = False) -> sessionmaker[Session]:

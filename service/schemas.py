@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS
-from service.workflow import NewPetition, PetitionView
+from service.workflow import NewPetition, PetitionView, unstorable_character
 
 __all__ = [
     "ActivateIn",
@@ -30,6 +30,15 @@ __all__ = [
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list) else [value]:
+            problem = unstorable_character(text) if isinstance(text, str) else None
+            if problem:
+                raise ValueError(problem)
+        return value
 
 
 class PetitionIn(_In):

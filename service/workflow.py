@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -44,6 +45,27 @@ class Classifier(Protocol):
     def classify(self, texts: Sequence[str], on: date | None = None) -> list[Classification]: ...
 
     def explain(self, text: str, sector: str, top: int = 8) -> list[str]: ...
+
+
+# Neither database can store these: PostgreSQL refuses NUL in text, and a lone surrogate (a
+# JSON "\ud800" escape) cannot be encoded as UTF-8 by either driver.
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_character(value: str) -> str | None:
+    """A message naming the first character no database can store, or None when all can."""
+    found = _UNSTORABLE_RE.search(value)
+    if found is None:
+        return None
+    return (f"chứa ký tự U+{ord(found.group()):04X} ở vị trí {found.start() + 1} "
+            "không lưu được; hãy xóa ký tự này")
+
+
+def check_storable(name: str, value: str | None) -> None:
+    """Raise FieldError for a value holding a character that cannot be stored."""
+    problem = unstorable_character(value) if isinstance(value, str) else None
+    if problem:
+        raise FieldError(name, f"Trường '{name}' {problem}")
 
 
 def search_text(value: str) -> str:
@@ -114,10 +136,18 @@ class Workflow:
             check_text(item.text)
         except TextError as e:
             raise FieldError("text", str(e)) from e
+        for name, value in vars(item).items():
+            check_storable(name, value)
         if item.association is not None:
             self.associations.check(item.association)
         if item.received_on and item.received_on > self.today + timedelta(days=1):
             raise FieldError("received_on", f"Ngày nhận {item.received_on:%d/%m/%Y} ở tương lai")
+        start = self.catalog.directory.complete_from
+        if item.received_on and start and item.received_on < start:
+            # Items are assigned by the directory in force on the day they were received.
+            raise FieldError("received_on", f"Ngày nhận {item.received_on:%d/%m/%Y} trước ngày danh "
+                             f"mục phân công bắt đầu có hiệu lực ({start:%d/%m/%Y}); hãy bổ sung "
+                             "danh mục cho giai đoạn đó hoặc sửa ngày nhận")
         return item
 
     def _check_body(self, code: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from service import modelops
 from service.api.deps import Caller, ServicesDep
@@ -84,7 +84,10 @@ def list_jobs(principal: Caller("model.read"), services: ServicesDep) -> Any:
 
 
 @router.get("/jobs/{job_id}", summary="Trạng thái một lượt huấn luyện")
-def get_job(job_id: int, principal: Caller("model.read"), services: ServicesDep) -> Any:
+def get_job(
+    job_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Caller("model.read"),
+    services: ServicesDep,
+) -> Any:
     with services.reader() as repo:
         return _job(repo.get_job(job_id))
 

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,7 +32,9 @@ from service.errors import (
     PermissionDeniedError,
 )
 
-__all__ = ["BodyLimit", "install_problem_handlers", "problem"]
+__all__ = ["DATABASE_RETRY_AFTER", "BodyLimit", "install_problem_handlers", "problem"]
+
+DATABASE_RETRY_AFTER = 5  # seconds, in the Retry-After of a 503 for an unavailable database
 
 _TITLES = {
     400: "Yêu cầu không hợp lệ",
@@ -120,6 +124,17 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, detail.get(exc.status_code, str(exc.detail)), instance=request.url.path)
 
 
+def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # OperationalError: the database server is down or unreachable, or SQLite stayed locked
+    # past the busy timeout; TimeoutError: no pooled connection came free in time. The unit of
+    # work was rolled back, so the client can send the same request again later.
+    response = problem(503, "Cơ sở dữ liệu tạm thời không sẵn sàng (mất kết nối, đang bị khóa "
+                       "hoặc quá tải); thao tác chưa được ghi lại, hãy gửi lại sau vài giây",
+                       instance=request.url.path)
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         500, "Lỗi không mong đợi; thao tác không được ghi lại, hãy thử lại", instance=request.url.path
@@ -130,6 +145,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(KienNghiError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(SQLAlchemyTimeoutError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 

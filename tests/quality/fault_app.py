@@ -1,0 +1,45 @@
+"""An app factory for fault tests run under uvicorn in a child process (the fast fake model).
+
+``KN_FAULT_MARKER`` and ``KN_FAULT_AFTER`` make an import stall halfway: after that many rows
+are written (flushed to the database, not committed) the marker file appears and the request
+sleeps, so the test can kill -9 the server at a known point inside the transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from kiennghi.catalog import load_catalog
+from kiennghi.settings import Settings
+from service import workflow
+from service.app import create_app
+from tests.service.fakes import FakeClassifier
+
+
+def _stall_after(count: int, marker: Path) -> None:
+    original = workflow.Workflow.submit
+    calls = 0
+
+    def submit(self: workflow.Workflow, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        petition = original(self, *args, **kwargs)
+        if calls == count:
+            self.repo.flush()
+            marker.write_text(str(os.getpid()))
+            time.sleep(120)
+        return petition
+
+    workflow.Workflow.submit = submit  # type: ignore[method-assign]
+
+
+def create() -> FastAPI:
+    settings = Settings.from_env()
+    if os.environ.get("KN_FAULT_MARKER"):
+        _stall_after(int(os.environ["KN_FAULT_AFTER"]), Path(os.environ["KN_FAULT_MARKER"]))
+    return create_app(settings, classifier=FakeClassifier(load_catalog(settings)))

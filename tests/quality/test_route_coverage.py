@@ -1,0 +1,35 @@
+"""The access matrix (tests/service/test_access_matrix.py) is generated from the route table but
+looks only under /api/. This closes the gap: any route outside /api/ must be one of the known
+public ones, so a new endpoint cannot escape the matrix by living elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.routing import BaseRoute, Mount, Route
+
+from service.app import create_app
+from tests.service.test_access_matrix import SAMPLES, _walk, api_routes
+
+PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def _all_paths(routes: list[Any]) -> set[str]:
+    paths = set()
+    for route in routes:
+        if isinstance(route, Mount):
+            paths.add(route.path + "/*")  # a mounted sub-app is never covered by the matrix
+        elif isinstance(route, Route | BaseRoute) and getattr(route, "path", None):
+            paths.add(route.path)
+        if hasattr(route, "original_router"):
+            paths |= _all_paths(route.original_router.routes)
+    return paths | {r.path for r in _walk(routes)}
+
+
+def test_every_route_is_public_by_design_or_in_the_access_matrix() -> None:
+    app = create_app(migrate=False)
+    paths = _all_paths(app.routes)
+    outside = {p for p in paths if not p.startswith("/api/")}
+    assert outside <= PUBLIC, f"không thuộc /api/ và không có trong ma trận quyền: {outside - PUBLIC}"
+    assert {(m, p) for m, p, _a in api_routes(app)} == set(SAMPLES)
+    assert {p for p in paths if p.startswith("/api/")} == {p for _m, p in SAMPLES}
