@@ -124,7 +124,7 @@ def render_report(
         "auto_precision": "Độ chính xác khi tự động giao",
     }
     lines = [
-        f"# Báo cáo mô hình {metadata.get('version', '')} ({metadata['name']})",
+        f"# Báo cáo mô hình (cấu hình {metadata['name']})",
         "",
         f"- Dữ liệu: `{metadata['data']['path']}` — {metadata['data']['n_items']} kiến nghị, "
         f"sha256 `{metadata['data']['sha256'][:16]}…`",
