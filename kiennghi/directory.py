@@ -53,6 +53,10 @@ class Directory:
         self.bodies = {b.code: b for b in bodies}
         self.taxonomy = taxonomy
         self.rows = sorted(rows, key=lambda r: (r.sector, r.valid_from))
+        # Looked up for every sector of every classified petition: index once.
+        self._by_sector: dict[str, list[DirectoryRow]] = {}
+        for row in self.rows:
+            self._by_sector.setdefault(row.sector, []).append(row)
         self._aliases: dict[str, str] = {}
         for body in bodies:
             for name in (body.name, *body.aliases):
@@ -88,8 +92,8 @@ class Directory:
             raise UnknownCodeError("lĩnh vực", sector, self.taxonomy.codes)
         day = on or date.today()
         current: DirectoryRow | None = None
-        for row in self.rows:
-            if row.sector == sector and row.valid_from <= day:
+        for row in self._by_sector.get(sector, ()):
+            if row.valid_from <= day:
                 current = row
         if current is None:
             raise DirectoryError(

@@ -27,19 +27,24 @@ class Sector:
 class Taxonomy:
     version: str
     sectors: tuple[Sector, ...]
+    _index: dict[str, Sector] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Membership is checked for every sector of every classified petition.
+        object.__setattr__(self, "_index", {s.code: s for s in self.sectors})
 
     @property
     def codes(self) -> list[str]:
         return [s.code for s in self.sectors]
 
     def get(self, code: str) -> Sector:
-        for sector in self.sectors:
-            if sector.code == code:
-                return sector
-        raise UnknownCodeError("lĩnh vực", code, self.codes)
+        try:
+            return self._index[code]
+        except KeyError:
+            raise UnknownCodeError("lĩnh vực", code, self.codes) from None
 
     def __contains__(self, code: object) -> bool:
-        return any(s.code == code for s in self.sectors)
+        return code in self._index
 
 
 def parse_taxonomy(raw: object, source: str = "taxonomy") -> Taxonomy:
