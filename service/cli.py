@@ -167,7 +167,10 @@ def import_file(
         f"Đã nhập {path.name}: {result.created} kiến nghị mới, {result.duplicates} trùng "
         f"(đã có), {result.errors} dòng lỗi; {review} kiến nghị chờ cán bộ duyệt."
     )
-    for body, count in Counter(r["lead_department"] for r in created).most_common():
+    # Items waiting in the review queue have no lead body until a clerk confirms one.
+    for body, count in Counter(
+        r.get("lead_department") or "(chờ duyệt, chưa giao)" for r in created
+    ).most_common():
         _err(f"  {body:30s} {count}")
     for row in result.rows:
         if row.get("status") == "error":
