@@ -61,11 +61,13 @@ def body_distribution(
     Several sectors share a lead body (Sở Nông nghiệp và Môi trường leads seven), so the chance
     that a body is the right lead is the sum over its sectors.
     """
+    leads = catalog.directory.leads(classes, on)
+    values = probabilities.tolist()
     totals: dict[str, float] = {}
     best: dict[str, str] = {}
-    for i in np.argsort(-probabilities):
-        lead = catalog.directory.assignment(classes[i], on).lead
-        totals[lead] = totals.get(lead, 0.0) + float(probabilities[i])
+    for i in sorted(range(len(values)), key=values.__getitem__, reverse=True):
+        lead = leads[i]
+        totals[lead] = totals.get(lead, 0.0) + values[i]
         best.setdefault(lead, classes[i])
     return sorted(((b, best[b], p) for b, p in totals.items()), key=lambda x: -x[2])
 
@@ -104,5 +106,5 @@ def assign(
         candidates=candidates,
         needs_review=confidence < catalog.policy.review_threshold,
         model_version=model_version,
-        probabilities={c: round(float(p), 4) for c, p in zip(classes, probabilities, strict=True)},
+        probabilities=dict(zip(classes, np.round(probabilities, 4).tolist(), strict=True)),
     )

@@ -71,6 +71,7 @@ class PetitionClassifier:
             return []
         probs = self.probabilities(texts)
         classes = self.model.classes
+        on = on or date.today()
         return [assign(row, classes, self.catalog, self.model.version, on) for row in probs]
 
     def explain(self, text: str, sector: str, top: int = 8) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -61,6 +62,8 @@ class Directory:
         for body in bodies:
             for name in (body.name, *body.aliases):
                 self._aliases[_name_key(name)] = body.code
+        # Lead body of every sector, per (sector list, day): every classified petition needs it.
+        self._leads: dict[tuple[tuple[str, ...], date], tuple[str, ...]] = {}
 
     @property
     def body_codes(self) -> list[str]:
@@ -100,6 +103,17 @@ class Directory:
                 f"Danh mục không có dòng nào cho lĩnh vực '{sector}' có hiệu lực ngày {day:%d/%m/%Y}"
             )
         return Assignment(sector, current.lead, current.coordinating)
+
+    def leads(self, sectors: Sequence[str], on: date | None = None) -> tuple[str, ...]:
+        """The lead body of each sector on a day (today when not given), in the same order."""
+        key = (tuple(sectors), on or date.today())
+        found = self._leads.get(key)
+        if found is None:
+            found = tuple(self.assignment(sector, key[1]).lead for sector in key[0])
+            if len(self._leads) >= 256:
+                self._leads.clear()
+            self._leads[key] = found
+        return found
 
     def resolve_name(self, name: str) -> str | None:
         """Body code for a name or old name ("Sở Giao thông vận tải" → "so-xay-dung"), or None."""
