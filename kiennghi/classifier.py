@@ -63,7 +63,7 @@ class PetitionClassifier:
         return self.model.version
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self.model.pipeline.predict_proba(list(texts)))
+        return np.asarray(self.model.predict_proba(texts))
 
     def classify(self, texts: Sequence[str], on: date | None = None) -> list[Classification]:
         """Classify a batch of already-checked texts."""
@@ -76,6 +76,8 @@ class PetitionClassifier:
 
     def explain(self, text: str, sector: str, top: int = 8) -> list[str]:
         """The word features of ``text`` that pushed it most towards ``sector`` (for clerks)."""
+        if self.model.compiled is not None:
+            return self.model.compiled.explain(text, sector, top)
         pipeline = self.model.pipeline
         estimator = pipeline.steps[-1][1]
         linear = getattr(estimator, "calibrated_classifiers_", None)

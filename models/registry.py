@@ -10,8 +10,7 @@ import os
 import platform
 import shutil
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from kiennghi.errors import ModelNotFoundError, ModelRegistryError
 __all__ = ["LoadedModel", "ModelRegistry", "library_versions"]
 
 ARTIFACT = "model.joblib"
+SERVING = "serving.npz"  # the same model as arrays, served without scikit-learn (models/compiled.py)
 METADATA = "metadata.json"
 INDEX = "index.json"
 
@@ -46,17 +46,47 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
 class LoadedModel:
-    """A fitted pipeline with the metadata it was registered with."""
+    """A registered model: its metadata, the compiled scorer when the version has one, and the
+    fitted pipeline, unpickled only when something asks for it (training, evaluation of another
+    shape of model) so that classifying never pays for importing scikit-learn.
+    """
 
-    version: str
-    pipeline: Any
-    metadata: dict[str, Any]
+    def __init__(
+        self,
+        version: str,
+        pipeline: Any = None,
+        metadata: dict[str, Any] | None = None,
+        *,
+        compiled: Any = None,
+        loader: Callable[[], Any] | None = None,
+    ) -> None:
+        if pipeline is None and loader is None:
+            raise ValueError("a LoadedModel needs a pipeline or a loader")
+        self.version = version
+        self.metadata = metadata or {}
+        self.compiled = compiled
+        self._pipeline = pipeline
+        self._loader = loader
+
+    @property
+    def pipeline(self) -> Any:
+        if self._pipeline is None:
+            assert self._loader is not None
+            self._pipeline = self._loader()
+        return self._pipeline
 
     @property
     def classes(self) -> list[str]:
+        if self.compiled is not None:
+            return list(self.compiled.classes)
         return [str(c) for c in self.pipeline.classes_]
+
+    def predict_proba(self, texts: Sequence[str]) -> Any:
+        """Sector probabilities (rows: texts; columns: ``classes``)."""
+        if self.compiled is not None:
+            return self.compiled.predict_proba(texts)
+        return self.pipeline.predict_proba(list(texts))
 
 
 class ModelRegistry:
@@ -137,9 +167,16 @@ class ModelRegistry:
         metadata: dict[str, Any],
         files: dict[str, bytes] | None = None,
         activate: bool = False,
+        probes: Sequence[str] = (),
     ) -> str:
-        """Save a fitted pipeline as a new version (atomically) and return the version name."""
+        """Save a fitted pipeline as a new version (atomically) and return the version name.
+
+        The compiled form (``serving.npz``) is saved beside it when the pipeline has the supported
+        shape and the compiled probabilities equal the pipeline's on ``probes`` and built-in texts.
+        """
         import joblib
+
+        from models.compiled import export
 
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
@@ -148,6 +185,11 @@ class ModelRegistry:
             artifact = staging / ARTIFACT
             joblib.dump(pipeline, artifact, compress=3)
             sha = _sha256(artifact)
+            serving = export(pipeline, probes)
+            serving_sha = None
+            if serving is not None:
+                (staging / SERVING).write_bytes(serving)
+                serving_sha = _sha256(staging / SERVING)
             for name, content in (files or {}).items():
                 (staging / name).write_bytes(content)
             with self._locked():
@@ -159,6 +201,9 @@ class ModelRegistry:
                     "version": version,
                     "sha256": sha,
                     "size_bytes": artifact.stat().st_size,
+                    "serving": (
+                        {"sha256": serving_sha, "size_bytes": len(serving)} if serving is not None else None
+                    ),
                     "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "libraries": library_versions(),
                 }
@@ -167,6 +212,8 @@ class ModelRegistry:
                 )
                 os.replace(staging, self.root / version)
                 index["versions"][version] = {"sha256": sha, "created_at": meta["created_at"]}
+                if serving_sha is not None:
+                    index["versions"][version]["serving_sha256"] = serving_sha
                 if activate or index["active"] is None:
                     index["active"] = version
                     index["history"].append(version)
@@ -202,13 +249,12 @@ class ModelRegistry:
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, version: str | None = None) -> LoadedModel:
-        """Verify and unpickle a version (the active one by default).
+        """Verify a version (the active one by default) and open it for classifying.
 
-        Refused, before anything is unpickled, when the artifact's sha256 differs from the index
-        or when the libraries differ from those it was built with.
+        Refused, before anything is read, when a file's sha256 differs from the index or when
+        the libraries differ from those it was built with. The compiled form, when the version
+        has one, is read with ``allow_pickle=False``; the pipeline is unpickled on first use only.
         """
-        import joblib
-
         index = self._read_index()
         name = version or index["active"]
         if name is None:
@@ -222,13 +268,8 @@ class ModelRegistry:
         artifact = self.root / name / ARTIFACT
         if not artifact.exists():
             raise ModelRegistryError(f"Thiếu tệp mô hình {artifact}; hãy huấn luyện lại")
-        expected = index["versions"][name]["sha256"]
-        actual = _sha256(artifact)
-        if actual != expected or meta.get("sha256") != expected:
-            raise ModelRegistryError(
-                f"Tệp mô hình {name} đã bị thay đổi (sha256 {actual[:12]}… khác {expected[:12]}…); "
-                f"không nạp tệp này. Hãy kích hoạt phiên bản khác hoặc huấn luyện lại"
-            )
+        entry = index["versions"][name]
+        self._verify(name, artifact, entry["sha256"], meta.get("sha256"))
         current = library_versions()
         built = meta.get("libraries", {})
         diffs = [f"{k} {built.get(k)} ≠ {v}" for k, v in current.items() if built.get(k) != v]
@@ -237,5 +278,32 @@ class ModelRegistry:
                 f"Mô hình {name} được xây dựng với thư viện khác môi trường hiện tại "
                 f"({'; '.join(diffs)}); hãy huấn luyện lại bằng 'kiennghi train' trên máy này"
             )
-        pipeline = joblib.load(artifact)
-        return LoadedModel(name, pipeline, meta)
+
+        def unpickle() -> Any:
+            import joblib
+
+            self._verify(name, artifact, entry["sha256"], meta.get("sha256"))  # unchanged since
+            return joblib.load(artifact)
+
+        serving_sha = entry.get("serving_sha256")
+        if serving_sha is None:
+            return LoadedModel(name, unpickle(), meta)
+        from models.compiled import CompiledModel
+
+        serving = self.root / name / SERVING
+        if not serving.exists():
+            raise ModelRegistryError(f"Thiếu tệp {serving}; hãy huấn luyện lại")
+        self._verify(name, serving, serving_sha, (meta.get("serving") or {}).get("sha256"))
+        try:
+            compiled = CompiledModel.load(serving)
+        except (OSError, ValueError, KeyError) as e:
+            raise ModelRegistryError(f"Tệp {serving} không đọc được ({e}); hãy huấn luyện lại") from e
+        return LoadedModel(name, None, meta, compiled=compiled, loader=unpickle)
+
+    def _verify(self, name: str, path: Path, expected: str, recorded: str | None) -> None:
+        actual = _sha256(path)
+        if actual != expected or recorded != expected:
+            raise ModelRegistryError(
+                f"Tệp {path.name} của mô hình {name} đã bị thay đổi (sha256 {actual[:12]}… khác "
+                f"{expected[:12]}…); không nạp tệp này. Hãy kích hoạt phiên bản khác hoặc huấn luyện lại"
+            )

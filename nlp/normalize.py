@@ -7,6 +7,7 @@ import unicodedata
 
 __all__ = [
     "TONE_MARKS",
+    "accentless_lower",
     "fix_tone_placement",
     "normalize_text",
     "remove_invisible",
@@ -104,3 +105,12 @@ def strip_diacritics(text: str) -> str:
     'De nghi ho tro kinh phi'
     """
     return text.translate(_STRIP_TABLE)
+
+
+def accentless_lower(text: str) -> str:
+    """Lower-case text without diacritics (the accent-free features' view of a petition).
+
+    >>> accentless_lower("Hỗ trợ BHYT")
+    'ho tro bhyt'
+    """
+    return strip_diacritics(text).lower()

@@ -9,16 +9,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from nlp.abbreviations import AbbreviationExpander
-from nlp.normalize import normalize_text, strip_diacritics
+from nlp.normalize import accentless_lower, normalize_text, strip_diacritics
 from nlp.places import mask_places
 from nlp.segment import segment_words
 
 __all__ = ["DiacriticStripper", "TextNormalizer", "WordSegmentTransformer", "accentless_lower"]
-
-
-def accentless_lower(text: str) -> str:
-    """Vectorizer preprocessor: lower-case text without diacritics (module-level, so picklable)."""
-    return strip_diacritics(text).lower()
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):

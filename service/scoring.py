@@ -169,7 +169,8 @@ class ServingClassifier(PetitionClassifier):
 
     def __init__(self, model: LoadedModel, catalog: Catalog) -> None:
         super().__init__(model, catalog)
-        self.scorer = FastScorer.compile(model.pipeline)
+        # A version with a compiled form is already served without scikit-learn's per-call costs.
+        self.scorer = model.compiled or FastScorer.compile(model.pipeline)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         if self.scorer is None:

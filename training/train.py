@@ -210,6 +210,7 @@ def train_and_register(
     if evaluate and cv_probs is not None:
         progress("Viết báo cáo mô hình", 0, 1)
         files = render_report(metadata, items, cv_probs, classes, catalog, eval_sets or {}, eval_probs)
-    version = registry.register(pipeline, metadata, files=files, activate=activate)
+    probes = [i.text for i in items[:: max(1, len(items) // 300)]]
+    version = registry.register(pipeline, metadata, files=files, activate=activate, probes=probes)
     progress("Đã đăng ký mô hình", 1, 1)
     return TrainResult(version, cv_result, evaluations, seconds, len(items))
