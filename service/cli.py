@@ -1,11 +1,20 @@
-"""Service commands of the `kiennghi` CLI: serve, db upgrade, keys create."""
+"""Service commands of the `kiennghi` CLI: serve, db upgrade, keys create / list / revoke."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from kiennghi.settings import Settings
+    from service.security import Principal
 
 __all__ = ["db_app", "import_file", "keys_app", "serve"]
 
@@ -75,6 +84,41 @@ def db_upgrade() -> None:
     typer.echo(f"Đã nâng cấp cơ sở dữ liệu: {engine.url.render_as_string(hide_password=True)}")
 
 
+@contextmanager
+def _database(settings: Settings) -> Iterator[Session]:
+    """One transaction on the configured database (migrated first); domain errors exit with 1."""
+    from kiennghi.errors import KienNghiError
+    from service.db import database_url, make_engine, make_sessionmaker, upgrade
+
+    engine = make_engine(database_url(settings))
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine)() as session, session.begin():
+            yield session
+    except KienNghiError as e:
+        _err(f"Lỗi: {e}")
+        raise typer.Exit(1) from e
+    finally:
+        engine.dispose()
+
+
+def _operator() -> Principal:
+    """Whoever runs the command line on the server: it may manage keys (recorded as such)."""
+    import getpass
+
+    from service.security import Principal
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no user name in some containers
+        user = ""
+    return Principal(key_id=0, name=f"dòng lệnh ({user})" if user else "dòng lệnh", role="admin")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
 @keys_app.command("create")
 def keys_create(
     role: Annotated[str, typer.Option(help="admin, secretariat, analyst hoặc department.")],
@@ -82,31 +126,69 @@ def keys_create(
     name: Annotated[str, typer.Option(help="Tên gợi nhớ của khóa.")] = "",
 ) -> None:
     """Tạo khóa API; khóa được in ở dòng cuối cùng và chỉ hiện một lần."""
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     from kiennghi.catalog import load_catalog
-    from kiennghi.errors import KienNghiError
     from kiennghi.settings import Settings
-    from service.db import database_url, make_engine, make_sessionmaker, upgrade
     from service.keys import create_key
     from service.repository import Repository
 
     settings = Settings.from_env()
-    engine = make_engine(database_url(settings))
-    try:
-        upgrade(engine)
-        with make_sessionmaker(engine)() as session, session.begin():
-            key_id, key = create_key(
-                Repository(session), load_catalog(settings), role, department, name, datetime.now(UTC)
-            )
-    except KienNghiError as e:
-        _err(f"Lỗi: {e}")
-        raise typer.Exit(1) from e
-    finally:
-        engine.dispose()
+    with _database(settings) as session:
+        key_id, key = create_key(
+            Repository(session), load_catalog(settings), role, department, name, datetime.now(UTC)
+        )
     scope = f" cho cơ quan {department}" if department else ""
     typer.echo(f"Đã tạo khóa số {key_id}, vai trò {role}{scope}. Lưu khóa ngay, khóa chỉ hiện một lần:")
     typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Liệt kê các khóa API (số, tiền tố, tên, vai trò, cơ quan, ngày tạo, lần dùng gần nhất, thu hồi)."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from kiennghi.settings import Settings
+    from service.key_repository import KeyRepository
+    from service.keys import list_keys
+
+    settings = Settings.from_env()
+    with _database(settings) as session:
+        keys = list_keys(KeyRepository(session), _operator())
+    table = Table(title=f"Khóa API ({len(keys)})")
+    for header in ("Số", "Tiền tố", "Tên", "Vai trò", "Cơ quan", "Tạo lúc", "Dùng gần nhất", "Thu hồi"):
+        table.add_column(header)
+    for k in keys:
+        revoked = f"{_when(k.revoked_at)} bởi {k.revoked_by}" if k.revoked else ""
+        cells = (str(k.id), k.prefix, k.name, k.role, k.department or "", _when(k.created_at),
+                 _when(k.last_used_at), revoked)
+        # Names and identities are data, not rich markup ("[admin]" would vanish).
+        table.add_row(*(escape(c) for c in cells), style="dim" if k.revoked else None)
+    Console(width=200).print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="Số khóa hoặc tiền tố (như trong 'kiennghi keys list').")],
+) -> None:
+    """Thu hồi khóa API: mọi tiến trình của dịch vụ từ chối khóa này ngay (401)."""
+    from datetime import UTC
+
+    from kiennghi.settings import Settings
+    from service.key_repository import KeyRepository
+    from service.keys import RevocationSignal, revoke_key
+
+    settings = Settings.from_env()
+    now = datetime.now(UTC)
+    with _database(settings) as session:
+        info = revoke_key(KeyRepository(session), _operator(), key, now)
+    RevocationSignal.in_home(settings.home).announce(info.id, now)
+    scope = f", cơ quan {info.department}" if info.department else ""
+    typer.echo(
+        f"Đã thu hồi khóa số {info.id} ({info.name}, vai trò {info.role}{scope}, tiền tố {info.prefix})."
+    )
 
 
 def import_file(

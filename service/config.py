@@ -20,6 +20,9 @@ class ServiceConfig:
     holdout: an extra labelled file every model comparison also scores (``KIENNGHI_HOLDOUT``).
     db_timeout: seconds to wait for the database (SQLite write lock, PostgreSQL connection)
         before answering 503 with Retry-After (``KIENNGHI_DB_TIMEOUT``).
+    key_cache_seconds: how long a worker trusts an API key it has checked without asking the
+        database again (``KIENNGHI_KEY_CACHE_SECONDS``). A revocation reaches every worker that
+        shares KIENNGHI_HOME at once; this is the bound for any other worker.
     """
 
     max_body_bytes: int = 1 << 20
@@ -32,6 +35,7 @@ class ServiceConfig:
     # Threads running request handlers per worker. Handlers are CPU-bound Python: more threads
     # than this only contend for the GIL (the default pool has 40).
     threads: int = 8
+    key_cache_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
@@ -50,4 +54,5 @@ class ServiceConfig:
             db_pool_size=int(env.get("KIENNGHI_DB_POOL_SIZE") or cls.db_pool_size),
             db_timeout=float(env.get("KIENNGHI_DB_TIMEOUT") or cls.db_timeout),
             threads=int(env.get("KIENNGHI_THREADS") or cls.threads),
+            key_cache_seconds=float(env.get("KIENNGHI_KEY_CACHE_SECONDS") or cls.key_cache_seconds),
         )
