@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
     from kiennghi.settings import Settings
@@ -46,6 +47,7 @@ def serve(
         url = database_url(settings)
         engine = make_engine(url)
         upgrade(engine)
+        _fail_stale_jobs(engine)
         engine.dispose()
         if open_registry(settings).active_version() is None:
             _err("Chưa có mô hình: đang xây dựng mô hình mặc định từ kho mẫu (chỉ lần đầu)…")
@@ -69,6 +71,19 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+def _fail_stale_jobs(engine: Engine) -> None:
+    """Retraining jobs left running by a previous run of the service are declared failed."""
+    from datetime import UTC
+
+    from service.config import ServiceConfig
+    from service.db import make_sessionmaker
+    from service.jobs import fail_stale_jobs
+    from service.repository import Repository
+
+    with make_sessionmaker(engine)() as session, session.begin():
+        fail_stale_jobs(Repository(session), datetime.now(UTC), ServiceConfig.from_env().job_limits)
 
 
 @db_app.command("upgrade")
