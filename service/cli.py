@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
@@ -130,8 +132,11 @@ def _operator() -> Principal:
     return Principal(key_id=0, name=f"dòng lệnh ({user})" if user else "dòng lệnh", role="admin")
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%d/%m/%Y %H:%M") if moment else ""
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A stored UTC instant on the province's clock (KIENNGHI_TIMEZONE)."""
+    from kiennghi.timezone import local_time
+
+    return local_time(moment, zone).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
 @keys_app.command("create")
@@ -172,13 +177,14 @@ def keys_list() -> None:
     settings = Settings.from_env()
     with _database(settings) as session:
         keys = list_keys(KeyRepository(session), _operator())
-    table = Table(title=f"Khóa API ({len(keys)})")
+    zone = settings.zone
+    table = Table(title=f"Khóa API ({len(keys)}; giờ {zone.key})")
     for header in ("Số", "Tiền tố", "Tên", "Vai trò", "Cơ quan", "Tạo lúc", "Dùng gần nhất", "Thu hồi"):
         table.add_column(header)
     for k in keys:
-        revoked = f"{_when(k.revoked_at)} bởi {k.revoked_by}" if k.revoked else ""
-        cells = (str(k.id), k.prefix, k.name, k.role, k.department or "", _when(k.created_at),
-                 _when(k.last_used_at), revoked)
+        revoked = f"{_when(k.revoked_at, zone)} bởi {k.revoked_by}" if k.revoked else ""
+        cells = (str(k.id), k.prefix, k.name, k.role, k.department or "", _when(k.created_at, zone),
+                 _when(k.last_used_at, zone), revoked)
         # Names and identities are data, not rich markup ("[admin]" would vanish).
         table.add_row(*(escape(c) for c in cells), style="dim" if k.revoked else None)
     Console(width=200).print(table)

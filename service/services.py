@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiennghi.catalog import Catalog
 from kiennghi.settings import Settings
+from kiennghi.timezone import local_date
 from models.registry import ModelRegistry
 from service.associations import Associations
 from service.config import ServiceConfig
@@ -72,7 +73,11 @@ class Services:
             yield Repository(session)
 
     def workflow(self, repo: Repository) -> Workflow:
-        return Workflow(repo, self.catalog, self.associations, self.clock())
+        return Workflow(repo, self.catalog, self.associations, self.clock(), self.settings.zone)
+
+    def today(self) -> date:
+        """The province's calendar day now (KIENNGHI_TIMEZONE)."""
+        return local_date(self.clock(), self.settings.zone)
 
     def cached_principal(self, key: str | None) -> Principal | None:
         """The principal of a key looked up recently, else None. No database: one ``stat`` of the

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["admin"])
 @router.get("/catalog", summary="Danh mục: lĩnh vực, cơ quan, hội, trạng thái")
 def catalog(principal: Caller("catalog.read"), services: ServicesDep) -> Any:
     cat = services.catalog
-    today = services.clock().date()
+    today = services.today()
     return {
         "sectors": [
             {
