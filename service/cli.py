@@ -29,6 +29,18 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _settings() -> Settings:
+    """The settings from the environment; an unusable one (e.g. KIENNGHI_TIMEZONE) exits with 1."""
+    from kiennghi.errors import KienNghiError
+    from kiennghi.settings import Settings
+
+    try:
+        return Settings.from_env()
+    except KienNghiError as e:
+        _err(f"Lỗi: {e}")
+        raise typer.Exit(1) from e
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Cổng.")] = 8000,
@@ -41,10 +53,9 @@ def serve(
 
     from kiennghi.errors import KienNghiError
     from kiennghi.loader import open_classifier, open_registry
-    from kiennghi.settings import Settings
     from service.db import database_url, make_engine, upgrade
 
-    settings = Settings.from_env()
+    settings = _settings()
     try:
         url = database_url(settings)
         engine = make_engine(url)
@@ -91,10 +102,9 @@ def _fail_stale_jobs(engine: Engine) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu (Alembic)."""
-    from kiennghi.settings import Settings
     from service.db import database_url, make_engine, upgrade
 
-    url = database_url(Settings.from_env())
+    url = database_url(_settings())
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
@@ -149,11 +159,10 @@ def keys_create(
     from datetime import UTC
 
     from kiennghi.catalog import load_catalog
-    from kiennghi.settings import Settings
     from service.keys import create_key
     from service.repository import Repository
 
-    settings = Settings.from_env()
+    settings = _settings()
     with _database(settings) as session:
         key_id, key = create_key(
             Repository(session), load_catalog(settings), role, department, name, datetime.now(UTC)
@@ -170,11 +179,10 @@ def keys_list() -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from kiennghi.settings import Settings
     from service.key_repository import KeyRepository
     from service.keys import list_keys
 
-    settings = Settings.from_env()
+    settings = _settings()
     with _database(settings) as session:
         keys = list_keys(KeyRepository(session), _operator())
     zone = settings.zone
@@ -197,11 +205,10 @@ def keys_revoke(
     """Thu hồi khóa API: mọi tiến trình của dịch vụ từ chối khóa này ngay (401)."""
     from datetime import UTC
 
-    from kiennghi.settings import Settings
     from service.key_repository import KeyRepository
     from service.keys import RevocationSignal, revoke_key
 
-    settings = Settings.from_env()
+    settings = _settings()
     now = datetime.now(UTC)
     with _database(settings) as session:
         info = revoke_key(KeyRepository(session), _operator(), key, now)
@@ -223,7 +230,6 @@ def import_file(
 
     from kiennghi.errors import KienNghiError
     from kiennghi.loader import open_registry
-    from kiennghi.settings import Settings
     from kiennghi.tabular import open_writer
     from service.app import build_services
     from service.config import ServiceConfig
@@ -231,7 +237,7 @@ def import_file(
     from service.intake import upload_file
     from service.security import Principal
 
-    settings = Settings.from_env()
+    settings = _settings()
     if not path.is_file():
         _err(f"Lỗi: không tìm thấy tệp {path}")
         raise typer.Exit(1)
