@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,12 @@ def classify_file(
     classifier: PetitionClassifier,
     batch_size: int = 1024,
     on_batch: Callable[[int], None] | None = None,
+    on: date | None = None,
 ) -> BatchSummary:
     """Read ``source``, classify every row, write ``target`` (format from its extension).
+
+    ``on``: the day whose directory assigns the bodies (default: the machine's today); the
+    command line passes the province's today (KIENNGHI_TIMEZONE).
 
     Memory stays constant: rows are read, classified and written ``batch_size`` at a time. The
     output file appears only when the run completes.
@@ -76,7 +81,7 @@ def classify_file(
                     row["error"] = str(e)
                     summary.errors += 1
                 rows.append(row)
-            for pos, result in zip(positions, classifier.classify(texts), strict=True):
+            for pos, result in zip(positions, classifier.classify(texts, on=on), strict=True):
                 record = result.as_record()
                 record["candidates"] = [dict(c) for c in record["candidates"]]
                 rows[pos].update(record)

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +37,13 @@ def _settings() -> Any:
     from kiennghi.settings import Settings
 
     return Settings.from_env()
+
+
+def _today() -> date:
+    """The province's calendar day (KIENNGHI_TIMEZONE): the directory in force is chosen by it."""
+    from kiennghi.timezone import local_date
+
+    return local_date(datetime.now(UTC), _settings().zone)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -131,6 +139,7 @@ def classify(
                 classifier,
                 batch_size=batch_size,
                 on_batch=lambda n: bar.advance(task, n),
+                on=_today(),
             )
     console.print(
         f"Đã phân loại {summary.classified:,}/{summary.total:,} kiến nghị bằng mô hình "

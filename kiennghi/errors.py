@@ -9,6 +9,7 @@ __all__ = [
     "KienNghiError",
     "ModelNotFoundError",
     "ModelRegistryError",
+    "SettingsError",
     "TaxonomyError",
     "TrainingError",
     "UnknownCodeError",
@@ -29,6 +30,10 @@ class TaxonomyError(DataFileError):
 
 class DirectoryError(DataFileError):
     """The sector → body directory is invalid."""
+
+
+class SettingsError(KienNghiError):
+    """A setting (KIENNGHI_* environment variable) has a value that cannot be used."""
 
 
 class UnknownCodeError(KienNghiError):

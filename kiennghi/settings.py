@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiennghi.resources import bundled_data_path
+from kiennghi.timezone import DEFAULT_TIMEZONE, load_zone
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 __all__ = ["Settings"]
 
@@ -23,6 +28,9 @@ class Settings:
     home: data directory (model registry, SQLite database); ``KIENNGHI_HOME``.
     taxonomy, bodies, directory, policy: data files; ``KIENNGHI_TAXONOMY`` etc. override them,
     so a province changes its directory without code or retraining.
+    timezone: the province's IANA time zone (``KIENNGHI_TIMEZONE``, default Asia/Ho_Chi_Minh):
+    the business day (received date, deadlines, overdue, report ranges) is a day in this zone;
+    instants are stored in UTC.
     """
 
     home: Path
@@ -31,6 +39,11 @@ class Settings:
     directory: Path
     policy: Path
     database_url: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return load_zone(self.timezone)  # zoneinfo caches each zone: cheap after the first call
 
     @property
     def registry_dir(self) -> Path:
@@ -52,4 +65,6 @@ class Settings:
             directory=data("KIENNGHI_DIRECTORY", "directory.csv"),
             policy=data("KIENNGHI_POLICY", "policy.yaml"),
             database_url=env.get("KIENNGHI_DATABASE_URL") or None,
+            # Refused here, before anything starts, rather than at the first request.
+            timezone=load_zone(env.get("KIENNGHI_TIMEZONE") or DEFAULT_TIMEZONE).key,
         )

@@ -1,11 +1,23 @@
-"""Service commands of the `kiennghi` CLI: serve, db upgrade, keys create."""
+"""Service commands of the `kiennghi` CLI: serve, db upgrade, keys create / list / revoke."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from kiennghi.settings import Settings
+    from service.security import Principal
 
 __all__ = ["db_app", "import_file", "keys_app", "serve"]
 
@@ -15,6 +27,18 @@ keys_app = typer.Typer(help="Khóa API của dịch vụ.", no_args_is_help=True
 
 def _err(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def _settings() -> Settings:
+    """The settings from the environment; an unusable one (e.g. KIENNGHI_TIMEZONE) exits with 1."""
+    from kiennghi.errors import KienNghiError
+    from kiennghi.settings import Settings
+
+    try:
+        return Settings.from_env()
+    except KienNghiError as e:
+        _err(f"Lỗi: {e}")
+        raise typer.Exit(1) from e
 
 
 def serve(
@@ -29,14 +53,14 @@ def serve(
 
     from kiennghi.errors import KienNghiError
     from kiennghi.loader import open_classifier, open_registry
-    from kiennghi.settings import Settings
     from service.db import database_url, make_engine, upgrade
 
-    settings = Settings.from_env()
+    settings = _settings()
     try:
         url = database_url(settings)
         engine = make_engine(url)
         upgrade(engine)
+        _fail_stale_jobs(engine)
         engine.dispose()
         if open_registry(settings).active_version() is None:
             _err("Chưa có mô hình: đang xây dựng mô hình mặc định từ kho mẫu (chỉ lần đầu)…")
@@ -62,17 +86,67 @@ def serve(
     )
 
 
+def _fail_stale_jobs(engine: Engine) -> None:
+    """Retraining jobs left running by a previous run of the service are declared failed."""
+    from datetime import UTC
+
+    from service.config import ServiceConfig
+    from service.db import make_sessionmaker
+    from service.jobs import fail_stale_jobs
+    from service.repository import Repository
+
+    with make_sessionmaker(engine)() as session, session.begin():
+        fail_stale_jobs(Repository(session), datetime.now(UTC), ServiceConfig.from_env().job_limits)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu (Alembic)."""
-    from kiennghi.settings import Settings
     from service.db import database_url, make_engine, upgrade
 
-    url = database_url(Settings.from_env())
+    url = database_url(_settings())
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
     typer.echo(f"Đã nâng cấp cơ sở dữ liệu: {engine.url.render_as_string(hide_password=True)}")
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Session]:
+    """One transaction on the configured database (migrated first); domain errors exit with 1."""
+    from kiennghi.errors import KienNghiError
+    from service.db import database_url, make_engine, make_sessionmaker, upgrade
+
+    engine = make_engine(database_url(settings))
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine)() as session, session.begin():
+            yield session
+    except KienNghiError as e:
+        _err(f"Lỗi: {e}")
+        raise typer.Exit(1) from e
+    finally:
+        engine.dispose()
+
+
+def _operator() -> Principal:
+    """Whoever runs the command line on the server: it may manage keys (recorded as such)."""
+    import getpass
+
+    from service.security import Principal
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no user name in some containers
+        user = ""
+    return Principal(key_id=0, name=f"dòng lệnh ({user})" if user else "dòng lệnh", role="admin")
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A stored UTC instant on the province's clock (KIENNGHI_TIMEZONE)."""
+    from kiennghi.timezone import local_time
+
+    return local_time(moment, zone).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
 @keys_app.command("create")
@@ -82,31 +156,67 @@ def keys_create(
     name: Annotated[str, typer.Option(help="Tên gợi nhớ của khóa.")] = "",
 ) -> None:
     """Tạo khóa API; khóa được in ở dòng cuối cùng và chỉ hiện một lần."""
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     from kiennghi.catalog import load_catalog
-    from kiennghi.errors import KienNghiError
-    from kiennghi.settings import Settings
-    from service.db import database_url, make_engine, make_sessionmaker, upgrade
     from service.keys import create_key
     from service.repository import Repository
 
-    settings = Settings.from_env()
-    engine = make_engine(database_url(settings))
-    try:
-        upgrade(engine)
-        with make_sessionmaker(engine)() as session, session.begin():
-            key_id, key = create_key(
-                Repository(session), load_catalog(settings), role, department, name, datetime.now(UTC)
-            )
-    except KienNghiError as e:
-        _err(f"Lỗi: {e}")
-        raise typer.Exit(1) from e
-    finally:
-        engine.dispose()
+    settings = _settings()
+    with _database(settings) as session:
+        key_id, key = create_key(
+            Repository(session), load_catalog(settings), role, department, name, datetime.now(UTC)
+        )
     scope = f" cho cơ quan {department}" if department else ""
     typer.echo(f"Đã tạo khóa số {key_id}, vai trò {role}{scope}. Lưu khóa ngay, khóa chỉ hiện một lần:")
     typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Liệt kê các khóa API (số, tiền tố, tên, vai trò, cơ quan, ngày tạo, lần dùng gần nhất, thu hồi)."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from service.key_repository import KeyRepository
+    from service.keys import list_keys
+
+    settings = _settings()
+    with _database(settings) as session:
+        keys = list_keys(KeyRepository(session), _operator())
+    zone = settings.zone
+    table = Table(title=f"Khóa API ({len(keys)}; giờ {zone.key})")
+    for header in ("Số", "Tiền tố", "Tên", "Vai trò", "Cơ quan", "Tạo lúc", "Dùng gần nhất", "Thu hồi"):
+        table.add_column(header)
+    for k in keys:
+        revoked = f"{_when(k.revoked_at, zone)} bởi {k.revoked_by}" if k.revoked else ""
+        cells = (str(k.id), k.prefix, k.name, k.role, k.department or "", _when(k.created_at, zone),
+                 _when(k.last_used_at, zone), revoked)
+        # Names and identities are data, not rich markup ("[admin]" would vanish).
+        table.add_row(*(escape(c) for c in cells), style="dim" if k.revoked else None)
+    Console(width=200).print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="Số khóa hoặc tiền tố (như trong 'kiennghi keys list').")],
+) -> None:
+    """Thu hồi khóa API: mọi tiến trình của dịch vụ từ chối khóa này ngay (401)."""
+    from datetime import UTC
+
+    from service.key_repository import KeyRepository
+    from service.keys import RevocationSignal, revoke_key
+
+    settings = _settings()
+    now = datetime.now(UTC)
+    with _database(settings) as session:
+        info = revoke_key(KeyRepository(session), _operator(), key, now)
+    RevocationSignal.in_home(settings.home).announce(info.id, now)
+    scope = f", cơ quan {info.department}" if info.department else ""
+    typer.echo(
+        f"Đã thu hồi khóa số {info.id} ({info.name}, vai trò {info.role}{scope}, tiền tố {info.prefix})."
+    )
 
 
 def import_file(
@@ -120,7 +230,6 @@ def import_file(
 
     from kiennghi.errors import KienNghiError
     from kiennghi.loader import open_registry
-    from kiennghi.settings import Settings
     from kiennghi.tabular import open_writer
     from service.app import build_services
     from service.config import ServiceConfig
@@ -128,7 +237,7 @@ def import_file(
     from service.intake import upload_file
     from service.security import Principal
 
-    settings = Settings.from_env()
+    settings = _settings()
     if not path.is_file():
         _err(f"Lỗi: không tìm thấy tệp {path}")
         raise typer.Exit(1)

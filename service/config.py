@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+
+from service.jobs import JobLimits
 
 __all__ = ["ServiceConfig"]
 
@@ -20,6 +23,14 @@ class ServiceConfig:
     holdout: an extra labelled file every model comparison also scores (``KIENNGHI_HOLDOUT``).
     db_timeout: seconds to wait for the database (SQLite write lock, PostgreSQL connection)
         before answering 503 with Retry-After (``KIENNGHI_DB_TIMEOUT``).
+    key_cache_seconds: how long a worker trusts an API key it has checked without asking the
+        database again (``KIENNGHI_KEY_CACHE_SECONDS``). A revocation reaches every worker that
+        shares KIENNGHI_HOME at once; this is the bound for any other worker.
+    retrain_timeout: seconds after which a retraining still "running" is declared failed
+        (``KIENNGHI_RETRAIN_TIMEOUT``, default 2 hours).
+    retrain_heartbeat_timeout: seconds without a heartbeat from a retraining's worker after which
+        it is declared failed (``KIENNGHI_RETRAIN_HEARTBEAT_TIMEOUT``, default 5 minutes); on the
+        worker's own machine a dead worker is noticed at once.
     """
 
     max_body_bytes: int = 1 << 20
@@ -32,6 +43,16 @@ class ServiceConfig:
     # Threads running request handlers per worker. Handlers are CPU-bound Python: more threads
     # than this only contend for the GIL (the default pool has 40).
     threads: int = 8
+    key_cache_seconds: float = 30.0
+    retrain_timeout: float = 7200.0
+    retrain_heartbeat_timeout: float = 300.0
+
+    @property
+    def job_limits(self) -> JobLimits:
+        return JobLimits(
+            timeout=timedelta(seconds=self.retrain_timeout),
+            heartbeat_timeout=timedelta(seconds=self.retrain_heartbeat_timeout),
+        )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
@@ -50,4 +71,9 @@ class ServiceConfig:
             db_pool_size=int(env.get("KIENNGHI_DB_POOL_SIZE") or cls.db_pool_size),
             db_timeout=float(env.get("KIENNGHI_DB_TIMEOUT") or cls.db_timeout),
             threads=int(env.get("KIENNGHI_THREADS") or cls.threads),
+            key_cache_seconds=float(env.get("KIENNGHI_KEY_CACHE_SECONDS") or cls.key_cache_seconds),
+            retrain_timeout=float(env.get("KIENNGHI_RETRAIN_TIMEOUT") or cls.retrain_timeout),
+            retrain_heartbeat_timeout=float(
+                env.get("KIENNGHI_RETRAIN_HEARTBEAT_TIMEOUT") or cls.retrain_heartbeat_timeout
+            ),
         )

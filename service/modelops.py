@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from kiennghi.classifier import PetitionClassifier
 from kiennghi.errors import KienNghiError
 from models.registry import LoadedModel, ModelRegistry
 from service.errors import ConflictError, ModelNotReadyError, ModelOperationError
+from service.jobs import Heartbeat, JobLimits, JobOwner, fail_stale_jobs, utc_now
 from service.repository import Repository
 from service.security import Principal, require
 from service.workflow import Classifier
@@ -150,9 +151,20 @@ def list_models(registry: ModelRegistry, principal: Principal) -> list[dict[str,
     return rows
 
 
-def start_retrain(repo: Repository, principal: Principal, now: datetime) -> int:
-    """Record a queued retraining job (one at a time); the caller runs it in the background."""
+def start_retrain(
+    repo: Repository,
+    principal: Principal,
+    now: datetime,
+    owner: JobOwner | None = None,
+    limits: JobLimits | None = None,
+) -> int:
+    """Record a queued retraining job (one at a time); the caller runs it in the background.
+
+    A job left queued or running by a worker that died is first declared failed, so it does not
+    block this one. ``owner`` is the process that will run the job (default: this one).
+    """
     require(principal, "model.train")
+    fail_stale_jobs(repo, now, limits or JobLimits())
     running = repo.running_job()
     if running is not None:
         raise ConflictError(f"Đang có lượt huấn luyện số {running.id} ({running.status}); chờ lượt đó xong")
@@ -163,6 +175,8 @@ def start_retrain(repo: Repository, principal: Principal, now: datetime) -> int:
         created_at=now,
         n_corrections=0,
         metrics={},
+        owner=str(owner or JobOwner.current()),
+        heartbeat_at=now,
     )
     return job.id
 
@@ -174,10 +188,14 @@ def run_retrain(
     catalog: Catalog,
     training_data: Path,
     extra_holdout: list[LabelledItem] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    heartbeat_interval: float | None = None,
 ) -> None:
     """Train seed corpus + stored corrections into a new (inactive) version; record the outcome.
 
     ``unit_of_work()`` returns a context manager yielding a Repository that commits on exit.
+    While training, the job's heartbeat is refreshed every ``heartbeat_interval`` seconds. A job
+    declared failed meanwhile (see service.jobs) keeps that outcome: no update below overwrites it.
     """
     from training.train import load_config, train_and_register
 
@@ -188,38 +206,50 @@ def run_retrain(
             return
         last[0] = time.monotonic()
         with unit_of_work() as repo:
-            repo.update_job(job_id, message=message)
+            repo.update_job(job_id, when_status=("running",), message=message, heartbeat_at=clock())
+
+    def beat() -> None:
+        with unit_of_work() as repo:
+            repo.update_job(job_id, when_status=("running",), heartbeat_at=clock())
 
     try:
         with unit_of_work() as repo:
             train, held = labelled_decisions(repo, catalog)
-            repo.update_job(job_id, status="running", n_corrections=len(train), message="Đang huấn luyện")
+            started = repo.update_job(
+                job_id, when_status=("queued",), status="running", n_corrections=len(train),
+                message="Đang huấn luyện", heartbeat_at=clock(),
+            )
+        if not started:
+            return  # declared failed while queued
         held = held + list(extra_holdout or [])
-        result = train_and_register(
-            training_data,
-            load_config(None),
-            catalog,
-            registry,
-            eval_sets={"holdout": held} if held else None,
-            extra_items=train,
-            evaluate=False,
-            activate=False,
-            progress=progress,
-        )
+        with Heartbeat(beat, heartbeat_interval or JobLimits().heartbeat_interval):
+            result = train_and_register(
+                training_data,
+                load_config(None),
+                catalog,
+                registry,
+                eval_sets={"holdout": held} if held else None,
+                extra_items=train,
+                evaluate=False,
+                activate=False,
+                progress=progress,
+            )
         metrics = {name: r.as_dict() for name, r in result.evaluations.items()}
         with unit_of_work() as repo:
             repo.update_job(
                 job_id,
+                when_status=("running",),
                 status="succeeded",
                 version=result.version,
                 metrics=metrics,
                 message=f"Đã tạo phiên bản {result.version} (chưa kích hoạt)",
-                finished_at=datetime.now(UTC),
+                finished_at=clock(),
             )
     except Exception as e:  # a background job must record any failure, not die silently
         with unit_of_work() as repo:
             repo.update_job(
-                job_id, status="failed", message=f"Huấn luyện thất bại: {e}", finished_at=datetime.now(UTC)
+                job_id, when_status=("queued", "running"), status="failed",
+                message=f"Huấn luyện thất bại: {e}", finished_at=clock(),
             )
 
 

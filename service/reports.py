@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kiennghi.catalog import Catalog
 from kiennghi.tabular import open_writer
+from kiennghi.timezone import local_time
 from service.associations import Associations
 from service.errors import FieldError
 from service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS, STATUSES
@@ -25,6 +27,7 @@ __all__ = ["EXPORT_COLUMNS", "EXPORT_FORMATS", "Export", "export_petitions", "su
 EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("code", "Mã kiến nghị"),
     ("received_on", "Ngày nhận"),
+    ("created_at", "Thời điểm tiếp nhận"),
     ("association", "Hội / nguồn"),
     ("submitter", "Người kiến nghị"),
     ("locality", "Địa bàn"),
@@ -38,6 +41,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("deadline", "Hạn trả lời"),
     ("overdue", "Quá hạn"),
     ("answered_on", "Ngày trả lời"),
+    ("answered_at", "Thời điểm trả lời"),
     ("answer_text", "Nội dung trả lời"),
     ("confidence", "Độ tin cậy phân loại"),
 ]
@@ -146,8 +150,16 @@ def _records(
     catalog: Catalog,
     associations: Associations,
     today: date,
+    zone: ZoneInfo,
 ) -> Iterator[dict[str, Any]]:
+    """Export rows. Instants (stored in UTC) are shown on the province's clock."""
     chunk: list[Petition] = []
+
+    def day(instant: datetime | None) -> str:
+        return local_time(instant, zone).strftime("%d/%m/%Y") if instant else ""
+
+    def moment(instant: datetime | None) -> str:
+        return local_time(instant, zone).strftime("%d/%m/%Y %H:%M") if instant else ""
 
     def flush() -> Iterator[dict[str, Any]]:
         bodies = repo.bodies([p.id for p in chunk])
@@ -164,6 +176,7 @@ def _records(
             yield {
                 "code": p.code,
                 "received_on": p.received_on.strftime("%d/%m/%Y"),
+                "created_at": moment(p.created_at),
                 "association": associations.name(p.association) if p.association else "",
                 "submitter": p.submitter or "",
                 "locality": p.locality or "",
@@ -178,7 +191,8 @@ def _records(
                 "status": STATUS_LABELS[p.status],
                 "deadline": p.deadline.strftime("%d/%m/%Y") if p.deadline else "",
                 "overdue": "Có" if late else "",
-                "answered_on": p.answered_at.strftime("%d/%m/%Y") if p.answered_at else "",
+                "answered_on": day(p.answered_at),
+                "answered_at": moment(p.answered_at),
                 "answer_text": p.answer_text or "",
                 "confidence": round(p.confidence, 3) if p.confidence is not None else "",
             }
@@ -201,8 +215,13 @@ def export_petitions(
     fmt: str,
     today: date,
     directory: Path | None = None,
+    zone: ZoneInfo | None = None,
 ) -> Export:
-    """Write the filtered list to a temporary XLSX or CSV file with Vietnamese headers."""
+    """Write the filtered list to a temporary XLSX or CSV file with Vietnamese headers.
+
+    ``today`` is the province's day (overdue, file name); times are shown in ``zone`` (the
+    province's, KIENNGHI_TIMEZONE; UTC when not given).
+    """
     require(principal, "report.read")
     if fmt not in EXPORT_FORMATS:
         raise FieldError("format", f"Định dạng '{fmt}' không hỗ trợ; dùng: xlsx, csv")
@@ -214,7 +233,8 @@ def export_petitions(
     writer = open_writer(path, headers)
     try:
         for record in _records(
-            repo, repo.iter_petitions(query, _visible(principal)), catalog, associations, today
+            repo, repo.iter_petitions(query, _visible(principal)), catalog, associations, today,
+            zone or ZoneInfo("UTC"),
         ):
             writer.write({h: record[f] for f, h in EXPORT_COLUMNS})
     except BaseException:

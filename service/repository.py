@@ -357,8 +357,17 @@ class Repository:
         stmt = select(ModelJob).order_by(ModelJob.id.desc()).limit(limit)
         return list(self.session.scalars(stmt))
 
-    def update_job(self, job_id: int, **fields: Any) -> None:
-        self.session.execute(update(ModelJob).where(ModelJob.id == job_id).values(**fields))
+    def active_jobs(self) -> list[ModelJob]:
+        stmt = select(ModelJob).where(ModelJob.status.in_(("queued", "running"))).order_by(ModelJob.id)
+        return list(self.session.scalars(stmt))
+
+    def update_job(self, job_id: int, when_status: Sequence[str] | None = None, **fields: Any) -> bool:
+        """Update a job; with ``when_status``, only while it is in one of those states."""
+        stmt = update(ModelJob).where(ModelJob.id == job_id)
+        if when_status is not None:
+            stmt = stmt.where(ModelJob.status.in_(tuple(when_status)))
+        result = self.session.execute(stmt.values(**fields))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # -- uploads ---------------------------------------------------------------------------
     def add_upload(self, **fields: Any) -> Upload:

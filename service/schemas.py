@@ -15,6 +15,8 @@ __all__ = [
     "AnswerIn",
     "DecisionIn",
     "KeyIn",
+    "KeyInfoOut",
+    "KeyList",
     "KeyOut",
     "PetitionDetail",
     "PetitionIn",
@@ -95,6 +97,25 @@ class KeyOut(BaseModel):
     role: str
     department: str | None
     key: str = Field(..., description="Khóa API; chỉ hiện một lần")
+
+
+class KeyInfoOut(BaseModel):
+    """A key as listed: its prefix, never the key."""
+
+    id: int
+    prefix: str = Field(..., description="Các ký tự đầu của khóa, để nhận ra khóa")
+    name: str
+    role: str
+    department: str | None
+    created_at: datetime
+    last_used_at: datetime | None = Field(None, description="Lần dùng gần nhất (chính xác đến 1 giờ)")
+    revoked: bool
+    revoked_at: datetime | None
+    revoked_by: str | None
+
+
+class KeyList(BaseModel):
+    items: list[KeyInfoOut]
 
 
 class PetitionOut(BaseModel):

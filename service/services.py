@@ -7,25 +7,33 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiennghi.catalog import Catalog
 from kiennghi.settings import Settings
+from kiennghi.timezone import local_date
 from models.registry import ModelRegistry
 from service.associations import Associations
 from service.config import ServiceConfig
 from service.errors import AuthenticationError
+from service.key_repository import KeyRepository
+from service.keys import RevocationSignal
 from service.modelops import ModelProvider
 from service.repository import Repository
 from service.security import Principal, hash_key
 from service.workflow import Workflow
 from training.corpus import LabelledItem
 
-__all__ = ["Services", "utc_now"]
+__all__ = ["LAST_USED_RESOLUTION", "Services", "utc_now"]
+
+# A key's "last used" time is refreshed when older than this: one write per key per hour at
+# most, never one per request.
+LAST_USED_RESOLUTION = timedelta(hours=1)
 
 
 def utc_now() -> datetime:
@@ -45,8 +53,13 @@ class Services:
     provider: ModelProvider
     clock: Callable[[], datetime] = utc_now
     holdout_file: list[LabelledItem] = field(default_factory=list)
-    _keys: dict[str, tuple[Principal, float]] = field(default_factory=dict)
+    # key hash → (principal, monotonic expiry, revocation stamp when it was looked up)
+    _keys: dict[str, tuple[Principal, float, object]] = field(default_factory=dict)
     _keys_lock: threading.Lock = field(default_factory=threading.Lock)
+    revocations: RevocationSignal = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.revocations = RevocationSignal.in_home(self.settings.home)
 
     @contextmanager
     def unit(self) -> Iterator[Repository]:
@@ -60,36 +73,61 @@ class Services:
             yield Repository(session)
 
     def workflow(self, repo: Repository) -> Workflow:
-        return Workflow(repo, self.catalog, self.associations, self.clock())
+        return Workflow(repo, self.catalog, self.associations, self.clock(), self.settings.zone)
+
+    def today(self) -> date:
+        """The province's calendar day now (KIENNGHI_TIMEZONE)."""
+        return local_date(self.clock(), self.settings.zone)
 
     def cached_principal(self, key: str | None) -> Principal | None:
-        """The principal of a key looked up less than ``ttl`` seconds ago (no I/O), else None."""
+        """The principal of a key looked up recently, else None. No database: one ``stat`` of the
+        revocation signal, so a key revoked by any worker or by the command line is not served
+        from the cache."""
         if not key:
             return None
         cached = self._keys.get(hash_key(key))
-        if cached and cached[1] > time.monotonic():
+        if cached and cached[1] > time.monotonic() and cached[2] == self.revocations.stamp():
             return cached[0]
         return None
 
-    def authenticate(self, key: str | None, ttl: float = 30.0) -> Principal:
-        """The principal of a bearer key; lookups are cached briefly to keep requests cheap."""
+    def authenticate(self, key: str | None, ttl: float | None = None) -> Principal:
+        """The principal of a bearer key; lookups are cached for ``ttl`` seconds (default
+        ``config.key_cache_seconds``) or until any key is revoked."""
         if not key:
             raise AuthenticationError(
                 "Thiếu khóa API; gửi tiêu đề 'Authorization: Bearer <khóa>' "
                 "(tạo khóa bằng 'kiennghi keys create')"
             )
         digest = hash_key(key)
+        # Read before the database: a revocation committed after our lookup changes the stamp
+        # afterwards, so the entry cached below is never used past it.
+        stamp = self.revocations.stamp()
         cached = self._keys.get(digest)
-        if cached and cached[1] > time.monotonic():
+        if cached and cached[1] > time.monotonic() and cached[2] == stamp:
             return cached[0]
         with self.reader() as repo:
             row = repo.key_by_hash(digest)
             if row is None:
                 raise AuthenticationError("Khóa API không hợp lệ hoặc đã bị thu hồi")
             principal = Principal(row.id, row.name, row.role, row.department)
+            last_used = row.last_used_at
+        self._record_use(principal.key_id, last_used)
+        expiry = time.monotonic() + (self.config.key_cache_seconds if ttl is None else ttl)
         with self._keys_lock:
-            self._keys[digest] = (principal, time.monotonic() + ttl)
+            self._keys[digest] = (principal, expiry, stamp)
         return principal
+
+    def _record_use(self, key_id: int, last_used: datetime | None) -> None:
+        now = self.clock()
+        if last_used is not None and now - last_used < LAST_USED_RESOLUTION:
+            return
+        try:
+            with self.unit() as repo:
+                KeyRepository(repo.session).touch(key_id, now)
+        except OperationalError:
+            # Advisory only: a database busy with writes (or locked by another program) must not
+            # refuse a valid key; the time is recorded on a later request.
+            pass
 
     @property
     def training_data(self) -> Path:

@@ -165,6 +165,10 @@ class ApiKey(Base):
     department: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Identity of whoever revoked the key (a key's identity, or the command line).
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+    # Refreshed at most once an hour per key (see Services.authenticate), not on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ModelJob(Base):
@@ -180,6 +184,10 @@ class ModelJob(Base):
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # "host:pid:start" of the worker process running the job (service.jobs.JobOwner).
+    owner: Mapped[str | None] = mapped_column(String(200))
+    # Refreshed by the running job every few seconds; a stale one means its worker died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Upload(Base):

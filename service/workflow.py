@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from kiennghi.assigner import Classification
 from kiennghi.catalog import Catalog
 from kiennghi.classifier import TextError, check_text
+from kiennghi.timezone import local_date
 from nlp.normalize import normalize_text, strip_diacritics
 from service.associations import Associations
 from service.errors import ConflictError, FieldError, PermissionDeniedError
@@ -113,22 +115,20 @@ class PetitionView:
     suggestions: list[dict[str, Any]] | None = None
 
 
-def _as_utc_date(value: datetime) -> date:
-    return value.date()
-
-
 class Workflow:
-    """The workflow over one unit of work. ``now`` is the clock of this request."""
+    """The workflow over one unit of work. ``now`` is the clock of this request (a UTC instant);
+    ``zone`` is the province's time zone, whose calendar day is ``today``: the default received
+    date, the start of deadlines, the day items become overdue and the year of new ids."""
 
-    def __init__(self, repo: Repository, catalog: Catalog, associations: Associations, now: datetime) -> None:
+    def __init__(
+        self, repo: Repository, catalog: Catalog, associations: Associations, now: datetime, zone: ZoneInfo
+    ) -> None:
         self.repo = repo
         self.catalog = catalog
         self.associations = associations
         self.now = now
-
-    @property
-    def today(self) -> date:
-        return _as_utc_date(self.now)
+        self.zone = zone
+        self.today: date = local_date(now, zone)
 
     # -- validation ------------------------------------------------------------------------
     def validate(self, item: NewPetition) -> NewPetition:
@@ -163,7 +163,7 @@ class Workflow:
     ) -> Petition:
         """Persist a validated, classified item: auto-assigned, or queued for review."""
         require(principal, "petition.create")
-        year = self.now.year
+        year = self.today.year
         number = self.repo.next_number(year)
         assigned = not result.needs_review
         lead = result.lead_department

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
 
 from service.api.deps import Caller, ServicesDep
-from service.keys import create_key
+from service.key_repository import KeyRepository
+from service.keys import KeyInfo, create_key, list_keys, revoke_key
 from service.lifecycle import STATUS_LABELS
-from service.schemas import KeyIn, KeyOut
+from service.schemas import KeyIn, KeyInfoOut, KeyList, KeyOut
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
@@ -17,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["admin"])
 @router.get("/catalog", summary="Danh mục: lĩnh vực, cơ quan, hội, trạng thái")
 def catalog(principal: Caller("catalog.read"), services: ServicesDep) -> Any:
     cat = services.catalog
-    today = services.clock().date()
+    today = services.today()
     return {
         "sectors": [
             {
@@ -42,3 +44,26 @@ def new_key(body: KeyIn, principal: Caller("key.manage"), services: ServicesDep)
             repo, services.catalog, body.role, body.department, body.name, services.clock()
         )
     return {"id": key_id, "name": body.name, "role": body.role, "department": body.department, "key": key}
+
+
+def _key_out(info: KeyInfo) -> dict[str, Any]:
+    return {**asdict(info), "revoked": info.revoked}
+
+
+@router.get("/keys", response_model=KeyList, summary="Danh sách khóa API (không hiện khóa)")
+def key_list(principal: Caller("key.manage"), services: ServicesDep) -> Any:
+    with services.reader() as repo:
+        return {"items": [_key_out(k) for k in list_keys(KeyRepository(repo.session), principal)]}
+
+
+@router.post(
+    "/keys/{key_ref}/revoke",
+    response_model=KeyInfoOut,
+    summary="Thu hồi khóa API (theo số khóa hoặc tiền tố); mọi tiến trình từ chối khóa ngay",
+)
+def key_revoke(key_ref: str, principal: Caller("key.manage"), services: ServicesDep) -> Any:
+    now = services.clock()
+    with services.unit() as repo:
+        info = revoke_key(KeyRepository(repo.session), principal, key_ref, now)
+    services.revocations.announce(info.id, now)
+    return _key_out(info)

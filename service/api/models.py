@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from service import modelops
+from service import jobs, modelops
 from service.api.deps import Caller, ServicesDep
 from service.repository import Repository
 from service.schemas import ActivateIn
@@ -25,6 +25,11 @@ def _holdout(services: Services) -> list[LabelledItem]:
     return held + services.holdout_file
 
 
+def _reap(services: Services) -> None:
+    """Jobs whose worker died are declared failed before anyone reads a job's status."""
+    jobs.reap_stale_jobs(services.reader, services.unit, services.clock(), services.config.job_limits)
+
+
 def _job(job: Any) -> dict[str, Any]:
     return {
         "id": job.id,
@@ -36,6 +41,8 @@ def _job(job: Any) -> dict[str, Any]:
         "actor": job.actor,
         "created_at": job.created_at,
         "finished_at": job.finished_at,
+        "owner": job.owner,
+        "heartbeat_at": job.heartbeat_at,
     }
 
 
@@ -52,7 +59,9 @@ def list_models(principal: Caller("model.read"), services: ServicesDep) -> Any:
 )
 def retrain(principal: Caller("model.train"), services: ServicesDep) -> Any:
     with services.unit() as repo:
-        job_id = modelops.start_retrain(repo, principal, services.clock())
+        job_id = modelops.start_retrain(
+            repo, principal, services.clock(), jobs.JobOwner.current(), services.config.job_limits
+        )
 
     @contextmanager
     def unit() -> Iterator[Repository]:
@@ -70,6 +79,8 @@ def retrain(principal: Caller("model.train"), services: ServicesDep) -> Any:
             services.catalog,
             services.training_data,
             services.holdout_file,
+            services.clock,
+            services.config.job_limits.heartbeat_interval,
         ),
     )
     thread.start()
@@ -79,6 +90,7 @@ def retrain(principal: Caller("model.train"), services: ServicesDep) -> Any:
 
 @router.get("/jobs", summary="Các lượt huấn luyện gần đây")
 def list_jobs(principal: Caller("model.read"), services: ServicesDep) -> Any:
+    _reap(services)
     with services.reader() as repo:
         return {"items": [_job(j) for j in repo.list_jobs()]}
 
@@ -88,6 +100,7 @@ def get_job(
     job_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Caller("model.read"),
     services: ServicesDep,
 ) -> Any:
+    _reap(services)
     with services.reader() as repo:
         return _job(repo.get_job(job_id))
 

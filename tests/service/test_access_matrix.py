@@ -44,7 +44,18 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/models/rollback"): {},
     ("GET", "/api/v1/catalog"): {},
     ("POST", "/api/v1/keys"): {"json": {"role": "analyst", "name": "matrix"}},
+    ("GET", "/api/v1/keys"): {},
+    ("POST", "/api/v1/keys/{key_ref}/revoke"): {},
 }
+
+
+def _throwaway_key(api: Api) -> str:
+    """The number of a fresh key to revoke (never the caller's own)."""
+    from service.keys import create_key
+
+    with api.services.unit() as repo:
+        key_id, _key = create_key(repo, api.services.catalog, "analyst", None, "throwaway", api.clock())
+    return str(key_id)
 
 
 def _action(route: APIRoute) -> str:
@@ -92,6 +103,8 @@ def test_access_matrix(api: Api, who: str, monkeypatch: pytest.MonkeyPatch) -> N
         # A fresh item per call (state changes must not leak), owned by so-y-te only.
         code = api.submit(text)["id"]
         url = path.replace("{code}", code).replace("{job_id}", "1").replace("{version}", "v0001")
+        if "{key_ref}" in path:
+            url = url.replace("{key_ref}", _throwaway_key(api))
         anonymous = api.client.request(method, url, **kwargs)
         if anonymous.status_code != 401:
             failures.append(f"{method} {path} không khóa → {anonymous.status_code}")

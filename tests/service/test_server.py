@@ -84,6 +84,7 @@ def test_serve_workers_follow_activation_and_restart(settings: Settings, trained
     admin_key = admin.strip().splitlines()[-1]
     dept = _cli(settings, "keys", "create", "--role", "department", "--department", "so-y-te")
     dept_key = dept.strip().splitlines()[-1]
+    clerk_key = _cli(settings, "keys", "create", "--role", "secretariat").strip().splitlines()[-1]
     assert admin_key.startswith("kn_") and dept_key.startswith("kn_")
     workers = 1 if str(settings.database_url).startswith("sqlite") else 2
     auth = {"Authorization": f"Bearer {admin_key}"}
@@ -107,6 +108,14 @@ def test_serve_workers_follow_activation_and_restart(settings: Settings, trained
             for i in range(12)
         }
         assert versions == {"v0002"}  # every worker picked up the activation
+
+        # A key every worker has cached is refused by all of them once the CLI revokes it (a new
+        # connection per request, so that both workers answer).
+        clerk = {"Authorization": f"Bearer {clerk_key}"}
+        assert {httpx.get(f"{base}/api/v1/catalog", headers=clerk).status_code for _ in range(12)} == {200}
+        assert "Đã thu hồi khóa số 3" in _cli(settings, "keys", "revoke", clerk_key[:8])
+        assert {httpx.get(f"{base}/api/v1/catalog", headers=clerk).status_code for _ in range(12)} == {401}
+        assert "[admin]" in _cli(settings, "keys", "list")
         assert http.get("/openapi.json").json()["paths"]["/api/v1/petitions"]["post"]
 
     with serving(settings, 1) as (base, _), httpx.Client(base_url=base) as http:
