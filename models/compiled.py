@@ -121,8 +121,9 @@ class CompiledModel:
 
     # -- reading and writing -------------------------------------------------------------------
     @classmethod
-    def load(cls, path: Path) -> CompiledModel:
-        with np.load(path, allow_pickle=False) as data:
+    def load(cls, source: Path | bytes) -> CompiledModel:
+        """Read ``serving.npz`` (a path, or its bytes) without unpickling anything."""
+        with np.load(io.BytesIO(source) if isinstance(source, bytes) else source, allow_pickle=False) as data:
             return cls({name: data[name] for name in data.files})
 
     # -- scoring -------------------------------------------------------------------------------

@@ -285,10 +285,15 @@ class ModelRegistry:
             self._verify(name, artifact, entry["sha256"], meta.get("sha256"))  # unchanged since
             return joblib.load(artifact)
 
+        from models.compiled import CompiledModel, export
+
         serving_sha = entry.get("serving_sha256")
         if serving_sha is None:
-            return LoadedModel(name, unpickle(), meta)
-        from models.compiled import CompiledModel
+            # Registered before the compiled form existed: compile it in memory when possible.
+            pipeline = unpickle()
+            data = export(pipeline)
+            compiled = CompiledModel.load(data) if data is not None else None
+            return LoadedModel(name, pipeline, meta, compiled=compiled)
 
         serving = self.root / name / SERVING
         if not serving.exists():

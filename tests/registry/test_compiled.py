@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from kiennghi.catalog import load_abbreviations
+from kiennghi.classifier import PetitionClassifier
 from kiennghi.errors import ModelRegistryError
 from models.compiled import CompiledModel, export
-from models.registry import SERVING, ModelRegistry
+from models.registry import SERVING, LoadedModel, ModelRegistry
 from training.corpus import load_corpus
 from training.pipeline import build_pipeline
 from training.train import fit_model, load_config
@@ -76,17 +77,12 @@ def test_tampered_serving_file_is_refused(fitted, tmp_path):
         registry.load(version)
 
 
-def test_version_without_compiled_form_still_loads(fitted, tmp_path):
-    """Versions registered before the compiled form existed serve through the pipeline."""
-    registry = ModelRegistry(tmp_path / "models")
-    version = registry.register(fitted, {})
-    index = json.loads((registry.root / "index.json").read_text(encoding="utf-8"))
-    del index["versions"][version]["serving_sha256"]
-    (registry.root / "index.json").write_text(json.dumps(index), encoding="utf-8")
-    (registry.path(version) / SERVING).unlink()
-    model = registry.load(version)
+def test_model_without_compiled_form_serves_through_the_pipeline(corpus):
+    pipeline = build_pipeline(classifier={"type": "logreg"}, abbreviations=load_abbreviations())
+    pipeline.fit([i.text for i in corpus], [i.sector for i in corpus])
+    model = LoadedModel("x", pipeline, {})
     assert model.compiled is None
-    np.testing.assert_allclose(model.predict_proba(TEXTS), fitted.predict_proba(TEXTS), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(model.predict_proba(TEXTS), pipeline.predict_proba(TEXTS), rtol=0, atol=0)
 
 
 def test_classify_command_does_not_import_scikit_learn(fitted, tmp_path):
@@ -108,3 +104,26 @@ def test_classify_command_does_not_import_scikit_learn(fitted, tmp_path):
     assert done.stdout.strip().splitlines()[-1] == "[]"
     row = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
     assert row["id"] == "a" and row["lead_department"]
+
+
+def test_version_compiled_in_memory_when_file_missing_in_old_layout(fitted, tmp_path):
+    """An old version (no serving.npz in the index) is compiled in memory on load."""
+    registry = ModelRegistry(tmp_path / "models")
+    version = registry.register(fitted, {})
+    index = json.loads((registry.root / "index.json").read_text(encoding="utf-8"))
+    del index["versions"][version]["serving_sha256"]
+    (registry.root / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    model = registry.load(version)
+    assert model.compiled is not None
+    np.testing.assert_allclose(model.predict_proba(TEXTS), fitted.predict_proba(TEXTS), rtol=0, atol=1e-6)
+
+
+def test_one_by_one_equals_batch(fitted, tmp_path, catalog):
+    """A petition gets the same probabilities alone (the service) as in a batch (the CLI)."""
+    registry = ModelRegistry(tmp_path / "models")
+    registry.register(fitted, {})
+    classifier = PetitionClassifier(registry.load(), catalog)
+    texts = [*TEXTS, "x" * 5000, "Bệnh viện quá tải; đường vào bệnh viện hư hỏng"]
+    together = classifier.classify(texts)
+    alone = [classifier.classify([t])[0] for t in texts]
+    assert [a.probabilities for a in alone] == [t.probabilities for t in together]
