@@ -272,8 +272,8 @@ def evaluate(
         )
     else:
         console.print(
-            f"Ngưỡng duyệt gợi ý để tự động giao đúng ≥ {target_precision:.0%}: {choice.threshold:.2f} "
-            f"(tự động giao {choice.coverage:.0%}, đúng {choice.precision:.1%}; "
+            f"Ngưỡng duyệt gợi ý để tự động giao đúng ≥ {target_precision:.0%}: {choice.threshold:.4f} "
+            f"(tự động giao {choice.coverage:.1%}, đúng {choice.precision:.1%}; "
             f"{1 - choice.coverage:.0%} cần cán bộ duyệt). Đặt trong policy.yaml: review_threshold."
         )
 

@@ -125,7 +125,8 @@ def threshold_for_precision(
     sends the fewest items to review. None when no threshold reaches the target.
     """
     best: ThresholdChoice | None = None
-    for t in sorted(set(np.round(confidence, 4)), reverse=True):
+    # Candidate thresholds rounded DOWN to 4 digits, so each keeps the item it came from.
+    for t in sorted(set(np.floor(np.asarray(confidence) * 1e4) / 1e4), reverse=True):
         auto = confidence >= t
         if not auto.any():
             continue
