@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from functools import partial
 from pathlib import Path
@@ -61,6 +62,27 @@ class _SqliteWriters:
             self.end(conn)
             raise
 
+    def commit(self, conn: Any) -> None:
+        # SQLAlchemy fires "commit" before it commits: a lock released here would let the next
+        # writer's BEGIN IMMEDIATE meet a transaction still open and sleep in SQLite's busy
+        # handler (1, 2, 5, 10 … ms). COMMIT here, then release; pysqlite's own commit() that
+        # follows finds no open transaction and does nothing.
+        try:
+            if conn.info.get("kiennghi_writer"):
+                conn.exec_driver_sql("COMMIT")
+        finally:
+            self.end(conn)
+
+    def rollback(self, conn: Any) -> None:
+        # Same order as commit; a failure here is left to SQLAlchemy's own rollback, which follows.
+        try:
+            dbapi = conn.connection.dbapi_connection
+            if conn.info.get("kiennghi_writer") and dbapi is not None and dbapi.in_transaction:
+                with contextlib.suppress(Exception):
+                    dbapi.rollback()
+        finally:
+            self.end(conn)
+
     def end(self, conn: Any) -> None:
         if conn.info.pop("kiennghi_writer", False):
             self.lock.release()
@@ -82,8 +104,8 @@ def make_engine(
         writers = _SqliteWriters()
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(timeout * 1000)))
         event.listen(engine, "begin", writers.begin)
-        event.listen(engine, "commit", writers.end)
-        event.listen(engine, "rollback", writers.end)
+        event.listen(engine, "commit", writers.commit)
+        event.listen(engine, "rollback", writers.rollback)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": max(1, round(timeout))}
     if schema:

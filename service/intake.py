@@ -16,6 +16,7 @@ from service.workflow import (
     Classifier,
     NewPetition,
     PetitionView,
+    Submission,
     Workflow,
     dedupe_key,
     search_text,
@@ -173,8 +174,11 @@ def upload_file(
         if key in existing:
             report.duplicates += 1
             outcome[number] = {"status": "duplicate", "id": existing[key]}
-    for (number, item, key), result in zip(fresh, results, strict=True):
-        petition = workflow.submit(principal, item, result, dedupe=key)
+    stored = workflow.submit_many([
+        Submission(principal, item, result, key)
+        for (_n, item, key), result in zip(fresh, results, strict=True)
+    ])
+    for (number, _item, _key), result, petition in zip(fresh, results, stored, strict=True):
         report.created += 1
         outcome[number] = {
             "status": "created",
