@@ -13,7 +13,7 @@ from service.config import ServiceConfig
 from service.services import Services
 from service.workflow import Classifier
 
-__all__ = ["create_app", "serve_app"]
+__all__ = ["create_app", "freeze_heap", "serve_app"]
 
 DESCRIPTION = """
 Tiếp nhận kiến nghị của các hội và cử tri, phân loại lĩnh vực, giao cơ quan chủ trì và phối hợp,
@@ -47,10 +47,11 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = service_config.threads
         services = build_services(settings or Settings.from_env(), service_config, classifier, clock, migrate)
         app.state.services = services
+        freeze_heap()
         try:
             yield
         finally:
-            services.engine.dispose()
+            services.close()
 
     app = FastAPI(
         title="kiennghi — tiếp nhận và giao xử lý kiến nghị",
@@ -70,6 +71,19 @@ def _mount(app: FastAPI, config: ServiceConfig) -> None:
     for module in (health, petitions, review, reports, models, admin):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, max_upload_bytes=config.max_upload_bytes)
+
+
+def freeze_heap() -> None:
+    """Exempt what start-up loaded (the model: ~180,000 objects) from the garbage collector.
+
+    A full collection walks every tracked object: ~110 ms with the model loaded, a pause every
+    request in flight waits out (it was most of the p99 under load). Frozen objects are still
+    freed by reference counting; only cycles among them would outlive their use.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def build_services(

@@ -20,6 +20,7 @@ class ServiceConfig:
     holdout: an extra labelled file every model comparison also scores (``KIENNGHI_HOLDOUT``).
     db_timeout: seconds to wait for the database (SQLite write lock, PostgreSQL connection)
         before answering 503 with Retry-After (``KIENNGHI_DB_TIMEOUT``).
+    submit_batch: most single submits stored in one transaction (``KIENNGHI_SUBMIT_BATCH``).
     """
 
     max_body_bytes: int = 1 << 20
@@ -32,6 +33,8 @@ class ServiceConfig:
     # Threads running request handlers per worker. Handlers are CPU-bound Python: more threads
     # than this only contend for the GIL (the default pool has 40).
     threads: int = 8
+    # Most single submits the writer stores in one transaction (group commit); 1 turns it off.
+    submit_batch: int = 64
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
@@ -50,4 +53,5 @@ class ServiceConfig:
             db_pool_size=int(env.get("KIENNGHI_DB_POOL_SIZE") or cls.db_pool_size),
             db_timeout=float(env.get("KIENNGHI_DB_TIMEOUT") or cls.db_timeout),
             threads=int(env.get("KIENNGHI_THREADS") or cls.threads),
+            submit_batch=int(env.get("KIENNGHI_SUBMIT_BATCH") or cls.submit_batch),
         )

@@ -22,7 +22,10 @@ from service.workflow import (
     search_text,
 )
 
-__all__ = ["COLUMN_ALIASES", "UploadReport", "submit_one", "upload_file"]
+__all__ = ["COLUMN_ALIASES", "UploadReport", "prepare_submission", "submit_one", "upload_file"]
+
+# Rows of an upload stored per statement (all in the caller's one transaction).
+UPLOAD_CHUNK = 200
 
 # Header spellings clerks use → field. Compared accent-free and lower-case.
 COLUMN_ALIASES: dict[str, str] = {
@@ -108,14 +111,26 @@ def row_to_petition(record: dict[str, Any], workflow: Workflow) -> NewPetition:
     return workflow.validate(item)
 
 
+def prepare_submission(
+    workflow: Workflow,
+    principal: Principal,
+    classifier: Classifier,
+    item: NewPetition,
+    dedupe: str | None = None,
+) -> Submission:
+    """Validate and classify one petition: what ``Workflow.submit_many`` stores."""
+    require(principal, "petition.create")
+    item = workflow.validate(item)
+    result = classifier.classify([item.text], on=item.received_on or workflow.today)[0]
+    return Submission(principal, item, result, dedupe)
+
+
 def submit_one(
     workflow: Workflow, principal: Principal, classifier: Classifier, item: NewPetition
 ) -> PetitionView:
     """Validate, classify, assign and persist one petition."""
-    require(principal, "petition.create")
-    item = workflow.validate(item)
-    result = classifier.classify([item.text], on=item.received_on or workflow.today)[0]
-    return workflow.view_new(workflow.submit(principal, item, result), result)
+    submission = prepare_submission(workflow, principal, classifier, item)
+    return workflow.view_new(workflow.submit_many([submission])[0], submission.result)
 
 
 @dataclass
@@ -174,10 +189,13 @@ def upload_file(
         if key in existing:
             report.duplicates += 1
             outcome[number] = {"status": "duplicate", "id": existing[key]}
-    stored = workflow.submit_many([
+    submissions = [
         Submission(principal, item, result, key)
         for (_n, item, key), result in zip(fresh, results, strict=True)
-    ])
+    ]
+    stored = []
+    for start in range(0, len(submissions), UPLOAD_CHUNK):  # bounded statement size
+        stored += workflow.submit_many(submissions[start:start + UPLOAD_CHUNK])
     for (number, _item, _key), result, petition in zip(fresh, results, stored, strict=True):
         report.created += 1
         outcome[number] = {

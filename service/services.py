@@ -22,7 +22,8 @@ from service.errors import AuthenticationError
 from service.modelops import ModelProvider
 from service.repository import Repository
 from service.security import Principal, hash_key
-from service.workflow import Workflow
+from service.workflow import Classifier, Workflow
+from service.writer import SubmitWriter
 from training.corpus import LabelledItem
 
 __all__ = ["Services", "utc_now"]
@@ -47,6 +48,26 @@ class Services:
     holdout_file: list[LabelledItem] = field(default_factory=list)
     _keys: dict[str, tuple[Principal, float]] = field(default_factory=dict)
     _keys_lock: threading.Lock = field(default_factory=threading.Lock)
+    _writer: SubmitWriter | None = None
+
+    @property
+    def submissions(self) -> SubmitWriter:
+        """This process's group-commit writer of single submits (its thread starts on first use)."""
+        if self._writer is None:
+            with self._keys_lock:
+                if self._writer is None:
+                    self._writer = SubmitWriter(self, max_batch=self.config.submit_batch)
+        return self._writer
+
+    def classifier(self) -> Classifier:
+        """The active classifier (follows activations in any worker)."""
+        return self.provider.current()
+
+    def close(self) -> None:
+        """Store submits still queued, stop the writer thread, close the database connections."""
+        if self._writer is not None:
+            self._writer.close()
+        self.engine.dispose()
 
     @contextmanager
     def unit(self) -> Iterator[Repository]:
