@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +23,14 @@ from service.workflow import (
     search_text,
 )
 
-__all__ = ["COLUMN_ALIASES", "UploadReport", "prepare_submission", "submit_one", "upload_file"]
+__all__ = [
+    "COLUMN_ALIASES",
+    "UploadReport",
+    "prepare_submission",
+    "prepare_submissions",
+    "submit_one",
+    "upload_file",
+]
 
 # Rows of an upload stored per statement (all in the caller's one transaction).
 UPLOAD_CHUNK = 200
@@ -119,10 +127,47 @@ def prepare_submission(
     dedupe: str | None = None,
 ) -> Submission:
     """Validate and classify one petition: what ``Workflow.submit_many`` stores."""
-    require(principal, "petition.create")
-    item = workflow.validate(item)
-    result = classifier.classify([item.text], on=item.received_on or workflow.today)[0]
-    return Submission(principal, item, result, dedupe)
+    outcome = prepare_submissions(workflow, classifier, [(principal, item, dedupe)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def prepare_submissions(
+    workflow: Workflow,
+    classifier: Classifier,
+    entries: Sequence[tuple[Principal, NewPetition, str | None]],
+) -> list[Submission | Exception]:
+    """Validate and classify several petitions; each gets its Submission or its own error.
+
+    Items received on the same day are classified in one call (the per-call cost of the model
+    is paid once); if that call fails, each item is classified alone so only its own failure
+    is reported.
+    """
+    outcomes: list[Submission | Exception | None] = [None] * len(entries)
+    valid: dict[int, NewPetition] = {}
+    by_day: dict[date, list[int]] = {}
+    for index, (principal, item, _dedupe) in enumerate(entries):
+        try:
+            require(principal, "petition.create")
+            valid[index] = workflow.validate(item)
+        except Exception as e:
+            outcomes[index] = e
+            continue
+        by_day.setdefault(valid[index].received_on or workflow.today, []).append(index)
+    for day, indices in by_day.items():
+        try:
+            results: list[Any] = classifier.classify([valid[i].text for i in indices], on=day)
+        except Exception:
+            results = [None] * len(indices)  # classify each alone: only the culprit fails
+        for index, result in zip(indices, results, strict=True):
+            principal, _item, dedupe = entries[index]
+            try:
+                found = result or classifier.classify([valid[index].text], on=day)[0]
+                outcomes[index] = Submission(principal, valid[index], found, dedupe)
+            except Exception as e:
+                outcomes[index] = e
+    return [o for o in outcomes if o is not None]
 
 
 def submit_one(

@@ -32,7 +32,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import DataError, IntegrityError
 
-from service.intake import prepare_submission
+from service.intake import prepare_submissions
 from service.repository import Repository
 from service.security import Principal
 from service.workflow import Classifier, NewPetition, PetitionView, Submission, Workflow
@@ -167,14 +167,14 @@ class SubmitWriter:
             # statement: validation and classification below run before it.
             with self.backend.unit() as repo:
                 workflow = self.backend.workflow(repo)
-                for job in jobs:
-                    try:
-                        submission = prepare_submission(
-                            workflow, job.principal, classifier, job.item, job.dedupe
-                        )
-                        accepted.append((job, submission))
-                    except Exception as e:
-                        self._reply(job, None, e)
+                outcomes = prepare_submissions(
+                    workflow, classifier, [(job.principal, job.item, job.dedupe) for job in jobs]
+                )
+                for job, outcome in zip(jobs, outcomes, strict=True):
+                    if isinstance(outcome, Exception):
+                        self._reply(job, None, outcome)
+                    else:
+                        accepted.append((job, outcome))
                 stored = workflow.submit_many([s for _job, s in accepted])
                 replies = [
                     (job, Stored(workflow.view_new(p, s.result), workflow.today))
