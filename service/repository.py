@@ -107,8 +107,11 @@ class Repository:
         last = connection.execute(bump, {"count": count}).scalar()
         if last is None:
             try:
+                # The savepoint is taken by the session's own connection() call inside the block
+                # (a statement on a connection fetched before it runs outside the savepoint, and
+                # on PostgreSQL its failure then aborts the whole transaction).
                 with self.session.begin_nested():
-                    connection.execute(insert(table).values(year=year, last=0))
+                    self.session.connection().execute(insert(table).values(year=year, last=0))
             except IntegrityError:
                 pass  # another worker created the year's row first
             last = connection.execute(bump, {"count": count}).scalar() or 0
