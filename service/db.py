@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiennghi.settings import Settings
@@ -22,7 +23,7 @@ try:
 except ImportError:  # Windows: processes fall back to SQLite's busy timeout
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["database_url", "make_engine", "make_sessionmaker", "migrations_dir", "upgrade"]
+__all__ = ["database_url", "make_engine", "make_sessionmaker", "migrations_dir", "shipped_head", "upgrade"]
 
 
 def database_url(settings: Settings) -> str:
@@ -176,8 +177,47 @@ def migrations_dir() -> Path:
     return Path(__file__).parent / "migrations"
 
 
+_REVISION_RE = re.compile(r"^revision\s*(?::[^=]*)?=\s*[\"'](\w+)[\"']", re.M)
+_DOWN_RE = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(?:None|[\"'](\w+)[\"'])\s*$", re.M)
+
+
+def shipped_head() -> str | None:
+    """The single head revision of the shipped migrations, read from their files; None when it
+    cannot be told that simply (several heads, merges, an unusual file): ask Alembic then."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (migrations_dir() / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION_RE.findall(source), _DOWN_RE.findall(source)
+        if len(revision) != 1 or len(down) != 1:
+            return None
+        revisions.add(revision[0])
+        if down[0]:
+            parents.add(down[0])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
+def _at_head(engine: Engine) -> bool:
+    head = shipped_head()
+    if head is None:
+        return False
+    try:
+        with engine.execution_options(sqlite_begin="DEFERRED").connect() as connection:
+            stamped = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    except DBAPIError:  # no schema yet
+        return False
+    return stamped == [head]
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the Alembic migrations shipped inside the package (works from an installed wheel)."""
+    """Apply the Alembic migrations shipped inside the package (works from an installed wheel).
+
+    A database already at the shipped head is left alone without loading Alembic (a third of
+    a second of every start).
+    """
+    if revision == "head" and _at_head(engine):
+        return
     from alembic import command
     from alembic.config import Config
 
