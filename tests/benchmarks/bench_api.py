@@ -8,16 +8,18 @@ client CPU, so the two cores go to the server rather than to a Python client):
 * closed loop at each level of ``--clients`` (default 1, 8, 32): each connection sends its next
   request as soon as the last one returns — the most the service does. By Little's law the
   latency here is about clients / throughput (32 clients at 800 requests/s: ~40 ms);
-* paced: ``--concurrency`` connections (32) that each wait a random think time (exponential,
-  mean concurrency / ``--rate``) between requests, so together they send about ``--rate``
-  requests/s (default 300): the latency of a service that is not saturated. wrk measures from
+* paced: ``--concurrency`` connections (32) that each wait a random think time (exponential;
+  its mean is concurrency / ``--rate`` less the 1-client mean latency) between requests, so
+  together they send about ``--rate`` requests/s (default 300): the latency of a service that
+  is not saturated. wrk measures from
   the moment a request is written; a stalled server delays later requests, which then are not
   counted as late (closed-loop measurement), so the achieved rate is reported beside it.
 
 Reported per level: requests/s, p50/p95/p99 latency, the server's CPU per request (all its
-processes, from /proc: independent of what else runs on the machine), errors (non-2xx, socket
-errors, timeouts), the machine's load average, and the start time (process start → /healthz and
-→ /readyz 200).
+processes, from /proc: independent of what else runs on the machine; with PostgreSQL also the
+CPU of the database backends serving its connections, shown after a "+"), errors (non-2xx,
+socket errors, timeouts), the machine's load average (1 minute, at the end of the level), and
+the start time (process start → /healthz and → /readyz 200).
 
     apt-get install -y wrk                                              # Debian/Ubuntu
     python tests/benchmarks/bench_api.py                                # SQLite, 1 worker
@@ -130,6 +132,47 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / ticks
 
 
+def database_backends(pgid: int, url: str) -> list[int]:
+    """PIDs of the PostgreSQL backends serving the server's connections (matched by client port).
+
+    They run outside the server's process group; their CPU is part of what a submit costs.
+    """
+    import psutil
+    from sqlalchemy import create_engine, make_url
+
+    server_port = make_url(url).port or 5432
+    ports = set()
+    for process in psutil.process_iter(["pid"]):
+        try:
+            if os.getpgid(process.pid) != pgid:
+                continue
+            connections = process.net_connections("tcp")
+            ports |= {c.laddr.port for c in connections if c.raddr and c.raddr.port == server_port}
+        except (psutil.Error, ProcessLookupError):
+            continue
+    if not ports:
+        return []
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT pid, client_port FROM pg_stat_activity").all()
+    finally:
+        engine.dispose()
+    return [int(pid) for pid, port in rows if port in ports]
+
+
+def pids_cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def run_wrk(wrk: str, script: Path, port: int, key: str, clients: int, seconds: float,
             think_ms: float = 0.0, seed: int = 0) -> dict[str, Any]:
     cmd = [wrk, "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
@@ -207,6 +250,13 @@ TABLE_HEADER = ["Cơ sở dữ liệu", "Tiến trình", "Client", "Yêu cầu/s
                 "CPU máy chủ ms/yêu cầu", "Lỗi / tổng", "Tải máy (1 phút)", "Sẵn sàng sau (s)"]
 
 
+def _cpu(level: dict[str, Any]) -> str:
+    """The service's CPU per request; with PostgreSQL, + its backends' (a different process)."""
+    app = f"{level['server_cpu_ms_per_req']:.2f}"
+    db = level.get("database_cpu_ms_per_req")
+    return app if db is None else f"{app} + {db:.2f} PostgreSQL"
+
+
 def table_rows(result: dict[str, Any]) -> list[list[str]]:
     """Rows of the Vietnamese table (also used by tests/benchmarks/run.py)."""
     name = "SQLite" if result["database"] == "sqlite" else "PostgreSQL"
@@ -217,7 +267,7 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
             clients += f", nghỉ {level['think_ms']:.0f} ms (≈{level['target_rps']:g}/s)"
         rows.append([name, str(result["workers"]), clients, f"{level['rps']:.0f}",
                      f"{level['p50_ms']:.1f}", f"{level['p95_ms']:.1f}", f"{level['p99_ms']:.1f}",
-                     f"{level['server_cpu_ms_per_req']:.2f}", f"{level['errors']}/{level['requests']}",
+                     _cpu(level), f"{level['errors']}/{level['requests']}",
                      f"{level['load']:.1f}", f"{result['start_ready_s']:.2f}"])
     return rows
 
@@ -281,13 +331,20 @@ def main() -> None:
             plan.append((args.concurrency, 1000.0 * args.concurrency / args.rate, args.rate))
         levels = []
         for n, (clients, think_ms, target) in enumerate(plan):
-            cpu0 = group_cpu_seconds(process.pid)
+            if think_ms and levels and levels[0]["clients"] == 1:
+                # Each connection's cycle is think time + latency: aim the cycle, not the pause.
+                think_ms = max(1.0, think_ms - levels[0]["mean_ms"])
+            backends = database_backends(process.pid, args.database) if schema else []
+            cpu0, db0 = group_cpu_seconds(process.pid), pids_cpu_seconds(backends)
             level = run_wrk(args.wrk, script, port, key, clients, duration, think_ms, seed=n)
             cpu = group_cpu_seconds(process.pid) - cpu0
+            db_cpu = pids_cpu_seconds(backends) - db0
             # Server CPU per request does not depend on what else the machine runs: the cores
             # divided by it bound the requests/s of an otherwise idle machine.
+            requests = max(1, level["requests"])
             level.update(clients=clients, think_ms=think_ms, target_rps=target, load=os.getloadavg()[0],
-                         server_cpu_ms_per_req=round(1000 * cpu / max(1, level["requests"]), 2))
+                         server_cpu_ms_per_req=round(1000 * cpu / requests, 2),
+                         database_cpu_ms_per_req=round(1000 * db_cpu / requests, 2) if schema else None)
             levels.append(level)
         result = {
             "database": "postgresql" if schema else "sqlite",
