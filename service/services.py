@@ -49,12 +49,13 @@ class Services:
     _keys: dict[str, tuple[Principal, float]] = field(default_factory=dict)
     _keys_lock: threading.Lock = field(default_factory=threading.Lock)
     _writer: SubmitWriter | None = None
+    _writer_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def submissions(self) -> SubmitWriter:
         """This process's group-commit writer of single submits (its thread starts on first use)."""
         if self._writer is None:
-            with self._keys_lock:
+            with self._writer_lock:
                 if self._writer is None:
                     self._writer = SubmitWriter(self, max_batch=self.config.submit_batch)
         return self._writer
