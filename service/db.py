@@ -213,8 +213,8 @@ def _at_head(engine: Engine) -> bool:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the Alembic migrations shipped inside the package (works from an installed wheel).
 
-    A database already at the shipped head is left alone without loading Alembic (a third of
-    a second of every start).
+    A database already at the shipped head is left alone without loading Alembic (~0.13 s CPU
+    of every start).
     """
     if revision == "head" and _at_head(engine):
         return
