@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -13,7 +14,10 @@ from service.config import ServiceConfig
 from service.services import Services
 from service.workflow import Classifier
 
-__all__ = ["create_app", "serve_app"]
+if TYPE_CHECKING:
+    from service.modelops import ModelProvider
+
+__all__ = ["build_services", "create_app", "freeze_heap", "load_model", "serve_app"]
 
 DESCRIPTION = """
 Tiếp nhận kiến nghị của các hội và cử tri, phân loại lĩnh vực, giao cơ quan chủ trì và phối hợp,
@@ -32,11 +36,13 @@ def create_app(
     config: ServiceConfig | None = None,
     clock: Callable[[], datetime] | None = None,
     migrate: bool = True,
+    provider: ModelProvider | None = None,
 ) -> FastAPI:
     """Build the app. Nothing is opened until the app starts (lifespan).
 
     ``classifier`` replaces the registry's active model (tests pass a fast fake); ``clock``
-    replaces the wall clock (tests move time to make items overdue).
+    replaces the wall clock (tests move time to make items overdue); ``provider`` is a model
+    already loaded (``load_model``) by a parent process that forks the workers.
     """
 
     @asynccontextmanager
@@ -45,12 +51,15 @@ def create_app(
 
         service_config = config or ServiceConfig.from_env()
         anyio.to_thread.current_default_thread_limiter().total_tokens = service_config.threads
-        services = build_services(settings or Settings.from_env(), service_config, classifier, clock, migrate)
+        services = build_services(
+            settings or Settings.from_env(), service_config, classifier, clock, migrate, provider
+        )
         app.state.services = services
+        freeze_heap()
         try:
             yield
         finally:
-            services.engine.dispose()
+            services.close()
 
     app = FastAPI(
         title="kiennghi — tiếp nhận và giao xử lý kiến nghị",
@@ -72,29 +81,50 @@ def _mount(app: FastAPI, config: ServiceConfig) -> None:
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, max_upload_bytes=config.max_upload_bytes)
 
 
+def freeze_heap() -> None:
+    """Exempt what start-up loaded (the model: ~180,000 objects) from the garbage collector.
+
+    A full collection walks every tracked object: ~110 ms with the model loaded, a pause every
+    request in flight waits out (it was most of the p99 under load). Frozen objects are still
+    freed by reference counting; only cycles among them would outlive their use.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def load_model(settings: Settings, classifier: Classifier | None = None) -> ModelProvider:
+    """The catalog, the registry and its active model (built on a fresh install); no database."""
+    from kiennghi.catalog import load_catalog
+    from kiennghi.loader import open_classifier, open_registry
+    from service.modelops import ModelProvider
+
+    provider = ModelProvider(open_registry(settings), load_catalog(settings), fixed=classifier)
+    provider.load(build=lambda: open_classifier(settings))
+    return provider
+
+
 def build_services(
     settings: Settings,
     config: ServiceConfig,
     classifier: Classifier | None,
     clock: Callable[[], datetime] | None,
     migrate: bool,
+    provider: ModelProvider | None = None,
 ) -> Services:
-    from kiennghi.catalog import load_catalog
-    from kiennghi.loader import open_classifier, open_registry
     from service.associations import load_associations
     from service.db import database_url, make_engine, make_sessionmaker, upgrade
-    from service.modelops import ModelProvider
     from service.services import Services, utc_now
     from training.corpus import load_labelled
 
-    catalog = load_catalog(settings)
     engine = make_engine(database_url(settings), pool_size=config.db_pool_size,
                          timeout=config.db_timeout)
     if migrate:
         upgrade(engine)
-    registry = open_registry(settings)
-    provider = ModelProvider(registry, catalog, fixed=classifier)
-    provider.load(build=lambda: open_classifier(settings))
+    if provider is None:
+        provider = load_model(settings, classifier)
+    catalog, registry = provider.catalog, provider.registry
     return Services(
         settings=settings,
         config=config,

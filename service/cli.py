@@ -49,8 +49,6 @@ def serve(
     """Chạy dịch vụ web (API /api/v1, tài liệu tại /docs)."""
     import os
 
-    import uvicorn
-
     from kiennghi.errors import KienNghiError
     from kiennghi.loader import open_classifier, open_registry
     from service.db import database_url, make_engine, upgrade
@@ -75,15 +73,9 @@ def serve(
         )
     _err(f"Dịch vụ kiennghi tại http://{host}:{port} ({workers} tiến trình); tài liệu: /docs")
     os.environ["KIENNGHI_SERVE_MIGRATED"] = "1"  # read by the workers' app factory
-    uvicorn.run(
-        "service.app:serve_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
+    from service.server import serve as run_server
+
+    run_server(host, port, workers)
 
 
 def _fail_stale_jobs(engine: Engine) -> None:

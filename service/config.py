@@ -31,6 +31,7 @@ class ServiceConfig:
     retrain_heartbeat_timeout: seconds without a heartbeat from a retraining's worker after which
         it is declared failed (``KIENNGHI_RETRAIN_HEARTBEAT_TIMEOUT``, default 5 minutes); on the
         worker's own machine a dead worker is noticed at once.
+    submit_batch: most single submits stored in one transaction (``KIENNGHI_SUBMIT_BATCH``).
     """
 
     max_body_bytes: int = 1 << 20
@@ -53,6 +54,8 @@ class ServiceConfig:
             timeout=timedelta(seconds=self.retrain_timeout),
             heartbeat_timeout=timedelta(seconds=self.retrain_heartbeat_timeout),
         )
+    # Most single submits the writer stores in one transaction (group commit); 1 turns it off.
+    submit_batch: int = 64
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
@@ -76,4 +79,5 @@ class ServiceConfig:
             retrain_heartbeat_timeout=float(
                 env.get("KIENNGHI_RETRAIN_HEARTBEAT_TIMEOUT") or cls.retrain_heartbeat_timeout
             ),
+            submit_batch=int(env.get("KIENNGHI_SUBMIT_BATCH") or cls.submit_batch),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -16,12 +17,23 @@ from service.workflow import (
     Classifier,
     NewPetition,
     PetitionView,
+    Submission,
     Workflow,
     dedupe_key,
     search_text,
 )
 
-__all__ = ["COLUMN_ALIASES", "UploadReport", "submit_one", "upload_file"]
+__all__ = [
+    "COLUMN_ALIASES",
+    "UploadReport",
+    "prepare_submission",
+    "prepare_submissions",
+    "submit_one",
+    "upload_file",
+]
+
+# Rows of an upload stored per statement (all in the caller's one transaction).
+UPLOAD_CHUNK = 200
 
 # Header spellings clerks use → field. Compared accent-free and lower-case.
 COLUMN_ALIASES: dict[str, str] = {
@@ -107,14 +119,63 @@ def row_to_petition(record: dict[str, Any], workflow: Workflow) -> NewPetition:
     return workflow.validate(item)
 
 
+def prepare_submission(
+    workflow: Workflow,
+    principal: Principal,
+    classifier: Classifier,
+    item: NewPetition,
+    dedupe: str | None = None,
+) -> Submission:
+    """Validate and classify one petition: what ``Workflow.submit_many`` stores."""
+    outcome = prepare_submissions(workflow, classifier, [(principal, item, dedupe)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def prepare_submissions(
+    workflow: Workflow,
+    classifier: Classifier,
+    entries: Sequence[tuple[Principal, NewPetition, str | None]],
+) -> list[Submission | Exception]:
+    """Validate and classify several petitions; each gets its Submission or its own error.
+
+    Items received on the same day are classified in one call (the per-call cost of the model
+    is paid once); if that call fails, each item is classified alone so only its own failure
+    is reported.
+    """
+    outcomes: list[Submission | Exception | None] = [None] * len(entries)
+    valid: dict[int, NewPetition] = {}
+    by_day: dict[date, list[int]] = {}
+    for index, (principal, item, _dedupe) in enumerate(entries):
+        try:
+            require(principal, "petition.create")
+            valid[index] = workflow.validate(item)
+        except Exception as e:
+            outcomes[index] = e
+            continue
+        by_day.setdefault(valid[index].received_on or workflow.today, []).append(index)
+    for day, indices in by_day.items():
+        try:
+            results: list[Any] = classifier.classify([valid[i].text for i in indices], on=day)
+        except Exception:
+            results = [None] * len(indices)  # classify each alone: only the culprit fails
+        for index, result in zip(indices, results, strict=True):
+            principal, _item, dedupe = entries[index]
+            try:
+                found = result or classifier.classify([valid[index].text], on=day)[0]
+                outcomes[index] = Submission(principal, valid[index], found, dedupe)
+            except Exception as e:
+                outcomes[index] = e
+    return [o for o in outcomes if o is not None]
+
+
 def submit_one(
     workflow: Workflow, principal: Principal, classifier: Classifier, item: NewPetition
 ) -> PetitionView:
     """Validate, classify, assign and persist one petition."""
-    require(principal, "petition.create")
-    item = workflow.validate(item)
-    result = classifier.classify([item.text], on=item.received_on or workflow.today)[0]
-    return workflow.view_new(workflow.submit(principal, item, result), result)
+    submission = prepare_submission(workflow, principal, classifier, item)
+    return workflow.view_new(workflow.submit_many([submission])[0], submission.result)
 
 
 @dataclass
@@ -173,8 +234,14 @@ def upload_file(
         if key in existing:
             report.duplicates += 1
             outcome[number] = {"status": "duplicate", "id": existing[key]}
-    for (number, item, key), result in zip(fresh, results, strict=True):
-        petition = workflow.submit(principal, item, result, dedupe=key)
+    submissions = [
+        Submission(principal, item, result, key)
+        for (_n, item, key), result in zip(fresh, results, strict=True)
+    ]
+    stored = []
+    for start in range(0, len(submissions), UPLOAD_CHUNK):  # bounded statement size
+        stored += workflow.submit_many(submissions[start:start + UPLOAD_CHUNK])
+    for (number, _item, _key), result, petition in zip(fresh, results, stored, strict=True):
         report.created += 1
         outcome[number] = {
             "status": "created",

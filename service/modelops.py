@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import threading
@@ -89,6 +90,7 @@ class ModelProvider:
                 active = self.registry.active_version()
                 if active and (self._classifier is None or self._classifier.version != active):
                     self._classifier = self._serving(self.registry.load(active))
+                    gc.freeze()  # keep full collections from walking the model (see app.freeze_heap)
                 self.last_error = None
             except KienNghiError as e:
                 # Keep serving the model we have; /readyz and the model list show the problem.

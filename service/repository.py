@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -93,33 +93,61 @@ class Repository:
         )
 
     # -- petitions: writes ----------------------------------------------------------------
-    def next_number(self, year: int) -> int:
-        """The next number of the year (the row lock serialises concurrent writers)."""
+    def next_numbers(self, year: int, count: int = 1) -> range:
+        """The next ``count`` numbers of the year (the row lock serialises concurrent writers)."""
         table = SequenceRow.__table__
-        bump = update(table).where(table.c.year == year).values(last=table.c.last + 1).returning(table.c.last)
+        bump = (
+            update(table)
+            .where(table.c.year == year)
+            .values(last=table.c.last + bindparam("count", type_=Integer))
+            .returning(table.c.last)
+        )
         # Core statements on the session's connection: no ORM bookkeeping on the hot path.
         connection = self.session.connection()
-        number = connection.execute(bump).scalar()
-        if number is not None:
-            return int(number)
-        try:
-            with self.session.begin_nested():
-                connection.execute(insert(table).values(year=year, last=0))
-        except IntegrityError:
-            pass  # another worker created the year's row first
-        return int(connection.execute(bump).scalar() or 0)
+        last = connection.execute(bump, {"count": count}).scalar()
+        if last is None:
+            try:
+                # The savepoint is taken by the session's own connection() call inside the block
+                # (a statement on a connection fetched before it runs outside the savepoint, and
+                # on PostgreSQL its failure then aborts the whole transaction).
+                with self.session.begin_nested():
+                    self.session.connection().execute(insert(table).values(year=year, last=0))
+            except IntegrityError:
+                pass  # another worker created the year's row first
+            last = connection.execute(bump, {"count": count}).scalar() or 0
+        return range(int(last) - count + 1, int(last) + 1)
+
+    def next_number(self, year: int) -> int:
+        return self.next_numbers(year, 1)[0]
+
+    def add_petitions(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert new items (one statement); their ids in the order given."""
+        if not rows:
+            return []
+        table = Petition.__table__
+        # Values go as parameters, not into the statement, so its compiled form is cached.
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(self.session.connection().execute(stmt, list(rows)).scalars())
 
     def add_petition(self, **fields: Any) -> Petition:
         """Insert a new item; returns it detached (the submit path writes it once, in full)."""
-        table = Petition.__table__
-        # Values go as parameters, not into the statement, so its compiled form is cached.
-        new_id = self.session.connection().execute(insert(table).returning(table.c.id), fields).scalar_one()
-        return Petition(id=new_id, **fields)
+        return Petition(id=self.add_petitions([fields])[0], **fields)
+
+    def add_classifications(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.connection().execute(insert(PetitionClassification.__table__), list(rows))
 
     def add_classification(self, petition: Petition, **fields: Any) -> None:
-        self.session.connection().execute(
-            insert(PetitionClassification.__table__), {"petition_id": petition.id, **fields}
-        )
+        self.add_classifications([{"petition_id": petition.id, **fields}])
+
+    def add_body_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.session.connection().execute(insert(PetitionBody.__table__), list(rows))
+
+    def add_event_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Append history rows of any items (never updated or deleted)."""
+        if rows:
+            self.session.connection().execute(insert(Event.__table__), list(rows))
 
     def set_bodies(
         self, petition: Petition, lead: str, coordinating: Sequence[str], replace: bool = True
@@ -153,9 +181,7 @@ class Repository:
 
     def add_events(self, petition: Petition, rows: Sequence[dict[str, Any]]) -> None:
         """Append history rows (never updated or deleted)."""
-        self.session.connection().execute(
-            insert(Event.__table__), [{"petition_id": petition.id, **row} for row in rows]
-        )
+        self.add_event_rows([{"petition_id": petition.id, **row} for row in rows])
 
     def add_correction(self, petition: Petition, **fields: Any) -> None:
         self.session.add(Correction(petition_id=petition.id, **fields))

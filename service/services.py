@@ -26,7 +26,8 @@ from service.keys import RevocationSignal
 from service.modelops import ModelProvider
 from service.repository import Repository
 from service.security import Principal, hash_key
-from service.workflow import Workflow
+from service.workflow import Classifier, Workflow
+from service.writer import SubmitWriter
 from training.corpus import LabelledItem
 
 __all__ = ["LAST_USED_RESOLUTION", "Services", "utc_now"]
@@ -57,9 +58,30 @@ class Services:
     _keys: dict[str, tuple[Principal, float, object]] = field(default_factory=dict)
     _keys_lock: threading.Lock = field(default_factory=threading.Lock)
     revocations: RevocationSignal = field(init=False)
+    _writer: SubmitWriter | None = None
+    _writer_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.revocations = RevocationSignal.in_home(self.settings.home)
+
+    @property
+    def submissions(self) -> SubmitWriter:
+        """This process's group-commit writer of single submits (its thread starts on first use)."""
+        if self._writer is None:
+            with self._writer_lock:
+                if self._writer is None:
+                    self._writer = SubmitWriter(self, max_batch=self.config.submit_batch)
+        return self._writer
+
+    def classifier(self) -> Classifier:
+        """The active classifier (follows activations in any worker)."""
+        return self.provider.current()
+
+    def close(self) -> None:
+        """Store submits still queued, stop the writer thread, close the database connections."""
+        if self._writer is not None:
+            self._writer.close()
+        self.engine.dispose()
 
     @contextmanager
     def unit(self) -> Iterator[Repository]:

@@ -31,6 +31,7 @@ __all__ = [
     "Classifier",
     "NewPetition",
     "PetitionView",
+    "Submission",
     "Workflow",
     "dedupe_key",
     "search_terms",
@@ -115,6 +116,16 @@ class PetitionView:
     suggestions: list[dict[str, Any]] | None = None
 
 
+@dataclass(frozen=True)
+class Submission:
+    """One validated, classified item to store, and who submitted it."""
+
+    principal: Principal
+    item: NewPetition
+    result: Classification
+    dedupe: str | None = None
+
+
 class Workflow:
     """The workflow over one unit of work. ``now`` is the clock of this request (a UTC instant);
     ``zone`` is the province's time zone, whose calendar day is ``today``: the default received
@@ -162,63 +173,114 @@ class Workflow:
         dedupe: str | None = None,
     ) -> Petition:
         """Persist a validated, classified item: auto-assigned, or queued for review."""
-        require(principal, "petition.create")
+        return self.submit_many([Submission(principal, item, result, dedupe)])[0]
+
+    def submit_many(self, submissions: Sequence[Submission]) -> list[Petition]:
+        """Persist validated, classified items together, in order: one statement per table.
+
+        Each item is auto-assigned or queued for review exactly as ``submit`` would; its number
+        is the next of the year in the order given.
+        """
+        for s in submissions:
+            require(s.principal, "petition.create")
+        if not submissions:
+            return []
         year = self.today.year
-        number = self.repo.next_number(year)
-        assigned = not result.needs_review
+        numbers = self.repo.next_numbers(year, len(submissions))
+        rows = [
+            self._petition_row(s, f"KN-{year}-{n:06d}") for s, n in zip(submissions, numbers, strict=True)
+        ]
+        ids = self.repo.add_petitions(rows)
+        petitions = [Petition(id=i, **row) for i, row in zip(ids, rows, strict=True)]
+        classifications: list[dict[str, Any]] = []
+        bodies: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for petition, s in zip(petitions, submissions, strict=True):
+            classifications.append(self._classification_row(petition, s.result))
+            bodies += self._body_rows(petition, s.result)
+            events += self._intake_events(petition, s)
+        self.repo.add_classifications(classifications)
+        self.repo.add_body_rows(bodies)
+        self.repo.add_event_rows(events)
+        return petitions
+
+    def _coordinating(self, result: Classification) -> list[str]:
         lead = result.lead_department
-        coordinating = [c for c in dict.fromkeys(result.coordinating_departments) if c != lead]
-        deadline = self.today + timedelta(days=self.catalog.policy.deadline_for(result.sector))
+        return [c for c in dict.fromkeys(result.coordinating_departments) if c != lead]
+
+    def _deadline(self, result: Classification) -> date:
+        return self.today + timedelta(days=self.catalog.policy.deadline_for(result.sector))
+
+    def _petition_row(self, s: Submission, code: str) -> dict[str, Any]:
         # The row is written once in its final state (no insert-then-update on the hot path).
-        petition = self.repo.add_petition(
-            code=f"KN-{year}-{number:06d}",
-            text=item.text,
-            search_text=search_text(item.text),
-            association=item.association,
-            submitter=item.submitter,
-            locality=item.locality,
-            received_on=item.received_on or self.today,
-            channel=item.channel,
-            source_document=item.source_document,
-            item_number=item.item_number,
-            dedupe_key=dedupe,
-            status="assigned" if assigned else "needs_review",
-            sector=result.sector,
-            lead_department=lead if assigned else None,
-            assigned_at=self.now if assigned else None,
-            deadline=deadline if assigned else None,
-            confidence=result.confidence,
-            model_version=result.model_version,
-            created_at=self.now,
-            updated_at=self.now,
-            created_by=principal.identity,
-        )
-        self.repo.add_classification(
-            petition,
-            model_version=result.model_version,
-            sector=result.sector,
-            lead_department=result.lead_department,
-            coordinating=list(result.coordinating_departments),
-            confidence=result.confidence,
-            needs_review=result.needs_review,
-            candidates=[
+        item, result = s.item, s.result
+        assigned = not result.needs_review
+        return {
+            "code": code,
+            "text": item.text,
+            "search_text": search_text(item.text),
+            "association": item.association,
+            "submitter": item.submitter,
+            "locality": item.locality,
+            "received_on": item.received_on or self.today,
+            "channel": item.channel,
+            "source_document": item.source_document,
+            "item_number": item.item_number,
+            "dedupe_key": s.dedupe,
+            "status": "assigned" if assigned else "needs_review",
+            "sector": result.sector,
+            "lead_department": result.lead_department if assigned else None,
+            "assigned_at": self.now if assigned else None,
+            "deadline": self._deadline(result) if assigned else None,
+            "confidence": result.confidence,
+            "model_version": result.model_version,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "created_by": s.principal.identity,
+        }
+
+    def _classification_row(self, petition: Petition, result: Classification) -> dict[str, Any]:
+        return {
+            "petition_id": petition.id,
+            "model_version": result.model_version,
+            "sector": result.sector,
+            "lead_department": result.lead_department,
+            "coordinating": list(result.coordinating_departments),
+            "confidence": result.confidence,
+            "needs_review": result.needs_review,
+            "candidates": [
                 {"sector": c.sector, "lead_department": c.lead_department, "probability": c.probability}
                 for c in result.candidates
             ],
-            probabilities=dict(result.probabilities),
-            created_at=self.now,
-        )
+            "probabilities": dict(result.probabilities),
+            "created_at": self.now,
+        }
+
+    def _body_rows(self, petition: Petition, result: Classification) -> list[dict[str, Any]]:
+        if result.needs_review:
+            return []
+        lead = result.lead_department
+        return [
+            {"petition_id": petition.id, "department": lead, "role": "lead"},
+            *({"petition_id": petition.id, "department": c, "role": "coordinating"}
+              for c in self._coordinating(result)),
+        ]
+
+    def _intake_events(self, petition: Petition, s: Submission) -> list[dict[str, Any]]:
+        result = s.result
+        lead = result.lead_department
         received = {
+            "petition_id": petition.id,
             "at": self.now,
-            "actor": principal.identity,
+            "actor": s.principal.identity,
             "action": "received",
             "from_status": None,
             "to_status": "received",
             "reason": None,
-            "detail": {"channel": item.channel},
+            "detail": {"channel": s.item.channel},
         }
-        if assigned:
-            self.repo.set_bodies(petition, lead, coordinating, replace=False)
+        if not result.needs_review:
+            coordinating = self._coordinating(result)
             second = {
                 "action": "assigned",
                 "to_status": "assigned",
@@ -227,7 +289,7 @@ class Workflow:
                     "sector": result.sector,
                     "lead_department": lead,
                     "coordinating_departments": coordinating,
-                    "deadline": deadline.isoformat(),
+                    "deadline": self._deadline(result).isoformat(),
                     "notified": [lead, *coordinating],
                 },
             }
@@ -239,8 +301,7 @@ class Workflow:
                 f"{self.catalog.policy.review_threshold:.2f}",
                 "detail": {"suggested_sector": result.sector, "suggested_lead": lead},
             }
-        self.repo.add_events(petition, [received, {**received, "from_status": "received", **second}])
-        return petition
+        return [received, {**received, "from_status": "received", **second}]
 
     def view_new(self, petition: Petition, result: Classification) -> PetitionView:
         """The view of an item ``submit`` just wrote (its bodies are known without a query)."""

@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 
 from service.api.deps import Caller, FiltersDep, ServicesDep
 from service.errors import FieldError
-from service.intake import submit_one, upload_file
+from service.intake import upload_file
 from service.reports import export_petitions
 from service.schemas import (
     AnswerIn,
@@ -39,15 +39,17 @@ def _one(wf: Workflow, view: PetitionView) -> dict[str, Any]:
 @router.post(
     "", status_code=201, response_model=PetitionOut, summary="Tiếp nhận một kiến nghị: phân loại, giao và lưu"
 )
-def create_petition(body: PetitionIn, principal: Caller("petition.create"), services: ServicesDep) -> Any:
-    classifier = services.provider.current()
-    with services.unit() as repo:
-        wf = services.workflow(repo)
-        data = _one(wf, submit_one(wf, principal, classifier, body.to_domain()))
-    # Validated and serialised here, in the handler's thread: a returned dict would be validated
-    # by FastAPI in a second thread-pool hand-off (the hot path's largest framework cost).
-    return Response(PetitionOut.model_validate(data).model_dump_json(), status_code=201,
-                    media_type="application/json")
+async def create_petition(
+    body: PetitionIn, principal: Caller("petition.create"), services: ServicesDep
+) -> Any:
+    # Validated, classified and stored by the process's writer thread together with the other
+    # submits waiting at that moment (group commit); this handler only waits for its own outcome.
+    stored = await services.submissions.submit(principal, body.to_domain())
+    return Response(
+        PetitionOut.model_validate(present(stored.view, stored.today)).model_dump_json(),
+        status_code=201,
+        media_type="application/json",
+    )
 
 
 @router.post("/upload", summary="Tải lên danh sách kiến nghị (CSV/XLSX), không tạo trùng")

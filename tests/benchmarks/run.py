@@ -9,7 +9,7 @@ Run from the repository root (not part of the default test run; needs ``pip inst
 Prints each table as it is measured and writes them all as Markdown (default docs/benchmarks.md).
 Reuses, rather than rewrites: training/compare.py (cross-validation and dev-set scoring of every
 candidate), tests/benchmarks/bench_core.py (subprocess timing and peak memory) and
-tests/benchmarks/bench_api.py (the loopback load generator, run as a second process per level).
+tests/benchmarks/bench_api.py (the loopback API load, driven by wrk, one run per backend).
 Only loopback traffic; nothing reaches the network.
 """
 
@@ -236,51 +236,50 @@ def _postgres_reachable(url: str) -> bool:
 
 
 def api(home: Path, clients: list[int], duration: float, postgres: str | None,
-        pg_workers: int) -> list[str]:
+        pg_workers: int, sqlite_workers: list[int]) -> list[str]:
     from kiennghi.loader import open_classifier
     from kiennghi.settings import Settings
+    from tests.benchmarks.bench_api import TABLE_HEADER, table_rows
 
     settings = Settings.from_env({"KIENNGHI_HOME": str(home)})
     open_classifier(settings)  # the registry bench_api.py copies
-    backends: list[tuple[str, list[str]]] = [("SQLite, 1 tiến trình", [])]
+    backends: list[tuple[str, list[str]]] = [
+        (f"SQLite, {w} tiến trình", ["--workers", str(w)]) for w in sqlite_workers
+    ]
     notes = []
     if postgres and _postgres_reachable(postgres):
         backends.append((f"PostgreSQL, {pg_workers} tiến trình",
                          ["--database", postgres, "--workers", str(pg_workers)]))
     else:
         notes.append(f"PostgreSQL không kết nối được ({postgres}); bỏ qua.")
-    rows = []
+    rows: list[list[str]] = []
     for label, extra in backends:
-        for c in clients:
-            cmd = [sys.executable, str(ROOT / "tests" / "benchmarks" / "bench_api.py"), "--json",
-                   "--concurrency", str(c), "--duration", str(duration),
-                   "--max-requests", str(int(400 * duration)), "--rate", str(min(40 * c, 300)),
-                   "--models", str(settings.registry_dir), *extra]
-            done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
-            if done.returncode != 0:
-                rows.append([label, c, "lỗi", "–", "–", "–", "–", "–", done.stderr.strip()[-120:]])
-                continue
-            r = json.loads(done.stdout.strip().splitlines()[-1])
-            closed = r["closed_loop"]
-            rows.append([label, c, f"{closed['rps']:.0f}", f"{closed['p50_ms']:.0f}",
-                         f"{closed['p95_ms']:.0f}", f"{closed['p99_ms']:.0f}",
-                         closed.get("server_cpu_ms_per_req", "–"),
-                         f"{closed['errors']}/{closed['requests']}", f"{r['start_ready_s']:.1f}"])
-            print(f"  {label}, {c} clients: {closed['rps']} req/s, p99 {closed['p99_ms']} ms",
+        cmd = [sys.executable, str(ROOT / "tests" / "benchmarks" / "bench_api.py"), "--json",
+               "--clients", *map(str, clients), "--duration", str(duration),
+               "--models", str(settings.registry_dir), *extra]
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=1200)
+        if done.returncode != 0:
+            rows.append([label, "lỗi", done.stderr.strip()[-160:], *["–"] * (len(TABLE_HEADER) - 3)])
+            continue
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        rows += table_rows(result)
+        for level in result["levels"]:
+            print(f"  {label}, {level['clients']} clients: {level['rps']} req/s, p99 {level['p99_ms']} ms",
                   flush=True)
     return [
         "## Tải API qua loopback",
         "",
-        "`POST /api/v1/petitions` (phân loại + giao + lưu) từ một tiến trình thứ hai "
-        "(`tests/benchmarks/bench_api.py`, kết nối keep-alive, vòng kín: mỗi client gửi yêu cầu "
-        f"tiếp theo ngay khi nhận trả lời), {duration:g} s mỗi mức sau 2 s khởi động; máy chủ "
-        "`kiennghi serve` với mô hình mặc định thật. Trên 2 lõi, máy chủ và máy đo chia nhau CPU; "
-        "CPU máy chủ cho mỗi yêu cầu không phụ thuộc tải khác trên máy (2 lõi chia cho nó là trần "
-        "yêu cầu/s của một máy rảnh).",
+        "`POST /api/v1/petitions` (phân loại + giao + lưu), tải tạo bằng `wrk` "
+        "(`tests/benchmarks/bench_api.py`, kết nối keep-alive): vòng kín ở mỗi mức client (mỗi "
+        "client gửi yêu cầu tiếp theo ngay khi nhận trả lời; độ trễ ≈ số client / thông lượng), rồi "
+        "32 client có thời gian nghỉ ngẫu nhiên nhắm 300 yêu cầu/s; "
+        f"{duration:g} s mỗi mức sau 2 s khởi động; máy chủ `kiennghi serve` với mô hình mặc định "
+        "thật. CPU máy chủ cho mỗi yêu cầu (mọi tiến trình của dịch vụ; với PostgreSQL cộng thêm các "
+        "tiến trình PostgreSQL phục vụ nó) không phụ thuộc tải khác trên máy: số lõi chia cho nó là "
+        "trần yêu cầu/s của một máy rảnh.",
         *(["", *notes] if notes else []),
         "",
-        *_table(["Cơ sở dữ liệu", "Client", "Yêu cầu/s", "p50 ms", "p95 ms", "p99 ms",
-                 "CPU máy chủ ms/yêu cầu", "Lỗi / tổng", "Sẵn sàng sau (s)"], rows),
+        *_table(TABLE_HEADER, rows),
     ]
 
 
@@ -293,11 +292,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--memory-rows", type=int, nargs="*", default=[50_000])
     parser.add_argument("--train-sizes", type=int, nargs="*", default=[1_000, 3_000, 10_000],
                         help="corpus sizes to time training on (add 30000 100000 for the long run)")
-    parser.add_argument("--clients", type=int, nargs="*", default=[1, 8, 32, 64])
+    parser.add_argument("--clients", type=int, nargs="*", default=[1, 8, 32])
     parser.add_argument("--api-duration", type=float, default=5.0, help="seconds per level (≤ 30)")
     parser.add_argument("--postgres", default=os.environ.get("KIENNGHI_BENCH_POSTGRES", PG_DEFAULT),
                         help="PostgreSQL URL for the API part ('' to skip)")
     parser.add_argument("--pg-workers", type=int, default=2)
+    parser.add_argument("--sqlite-workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
 
@@ -317,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             section = training(args.train_sizes)
         else:
             section = api(home, args.clients, min(args.api_duration, 30.0), args.postgres or None,
-                          args.pg_workers)
+                          args.pg_workers, args.sqlite_workers)
         print("\n".join(section) + "\n", flush=True)
         sections.append(section)
     import sklearn

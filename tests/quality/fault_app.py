@@ -1,6 +1,6 @@
 """An app factory for fault tests run under uvicorn in a child process (the fast fake model).
 
-``KN_FAULT_MARKER`` and ``KN_FAULT_AFTER`` make an import stall halfway: after that many rows
+``KN_FAULT_MARKER`` and ``KN_FAULT_AFTER`` make an import stall halfway: once that many rows
 are written (flushed to the database, not committed) the marker file appears and the request
 sleeps, so the test can kill -9 the server at a known point inside the transaction.
 """
@@ -22,20 +22,20 @@ from tests.service.fakes import FakeClassifier
 
 
 def _stall_after(count: int, marker: Path) -> None:
-    original = workflow.Workflow.submit
-    calls = 0
+    original = workflow.Workflow.submit_many
+    written = 0
 
-    def submit(self: workflow.Workflow, *args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        petition = original(self, *args, **kwargs)
-        if calls == count:
+    def submit_many(self: workflow.Workflow, *args: Any, **kwargs: Any) -> Any:
+        nonlocal written
+        petitions = original(self, *args, **kwargs)
+        before, written = written, written + len(petitions)
+        if before < count <= written:
             self.repo.flush()
             marker.write_text(str(os.getpid()))
             time.sleep(120)
-        return petition
+        return petitions
 
-    workflow.Workflow.submit = submit  # type: ignore[method-assign]
+    workflow.Workflow.submit_many = submit_many  # type: ignore[method-assign]
 
 
 def create() -> FastAPI:

@@ -50,7 +50,7 @@ def _cli(settings: Settings, *args: str) -> str:
 
 
 @contextmanager
-def serving(settings: Settings, workers: int) -> Iterator[tuple[str, float]]:
+def serving(settings: Settings, workers: int) -> Iterator[tuple[str, float, int]]:
     port = _free_port()
     start = time.monotonic()
     process = subprocess.Popen(
@@ -71,7 +71,7 @@ def serving(settings: Settings, workers: int) -> Iterator[tuple[str, float]]:
                 pass
             assert time.monotonic() - start < 120, "dịch vụ không sẵn sàng sau 120 giây"
             time.sleep(0.1)
-        yield base, time.monotonic() - start
+        yield base, time.monotonic() - start, process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -89,7 +89,7 @@ def test_serve_workers_follow_activation_and_restart(settings: Settings, trained
     workers = 1 if str(settings.database_url).startswith("sqlite") else 2
     auth = {"Authorization": f"Bearer {admin_key}"}
 
-    with serving(settings, workers) as (base, started), httpx.Client(base_url=base) as http:
+    with serving(settings, workers) as (base, started, _pid), httpx.Client(base_url=base) as http:
         print(f"khởi động {workers} tiến trình: {started:.2f} s")
         created = http.post(
             "/api/v1/petitions",
@@ -118,7 +118,7 @@ def test_serve_workers_follow_activation_and_restart(settings: Settings, trained
         assert "[admin]" in _cli(settings, "keys", "list")
         assert http.get("/openapi.json").json()["paths"]["/api/v1/petitions"]["post"]
 
-    with serving(settings, 1) as (base, _), httpx.Client(base_url=base) as http:
+    with serving(settings, 1) as (base, _, _pid), httpx.Client(base_url=base) as http:
         r = http.get(f"/api/v1/petitions/{code}", headers={"Authorization": f"Bearer {dept_key}"})
         assert r.status_code == 200 and r.json()["association"] == "hoi-phu-nu"
         assert http.get("/api/v1/petitions", headers=auth).json()["total"] == 13
@@ -148,3 +148,49 @@ def test_keys_create_rejects_bad_department(settings: Settings, tmp_path: Path) 
         check=False,
     )
     assert done.returncode == 1 and "so-y-te" in done.stderr
+
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def test_forked_workers_share_the_load_and_a_dead_worker_is_replaced(
+    settings: Settings, trained_home: TrainedHome
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    copy_home(trained_home, settings.home)
+    key = _cli(settings, "keys", "create", "--role", "secretariat").strip().splitlines()[-1]
+    auth = {"Authorization": f"Bearer {key}"}
+
+    def submit(i: int) -> tuple[int, str]:
+        r = httpx.post(f"{base}/api/v1/petitions", headers=auth, json={"text": f"Đường liên xã hư số {i}"})
+        return r.status_code, r.json().get("id", r.text)
+
+    with serving(settings, 2) as (base, _started, parent):
+        with ThreadPoolExecutor(8) as pool:
+            first = list(pool.map(submit, range(60)))
+        assert {status for status, _ in first} == {201}, [c for s, c in first if s != 201][:3]
+        workers = _children(parent)
+        assert len(workers) == 2  # forked by `kiennghi serve`, which loaded the model once
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while len(_children(parent)) < 2 or workers[0] in _children(parent):
+            assert time.monotonic() < deadline, "no worker replaced the one killed"
+            time.sleep(0.2)
+        with ThreadPoolExecutor(8) as pool:
+            second = list(pool.map(submit, range(60, 100)))
+        assert {status for status, _ in second} == {201}
+        assert len({code for _, code in first + second}) == 100
+        listed = httpx.get(f"{base}/api/v1/petitions", headers=auth, params={"page_size": 1}).json()
+        assert listed["total"] == 100
