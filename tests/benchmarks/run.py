@@ -173,7 +173,7 @@ def speed(home: Path, rows: int, memory_rows: list[int]) -> list[str]:
     for n in memory_rows:
         big = work / f"big-{n}.jsonl"
         _write_rows(big, texts, n)
-        _, peak = _cli(home, "classify", str(big), "-o", str(work / f"big-{n}.csv"))
+        _, peak, _ = _cli(home, "classify", str(big), "-o", str(work / f"big-{n}.csv"))
         big.unlink()
         out.append([f"Bộ nhớ đỉnh `kiennghi classify` {n:,} dòng → CSV", f"{peak} MB",
                     "≤ 500 MB, không tăng theo số dòng"])
