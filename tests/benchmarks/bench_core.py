@@ -116,7 +116,15 @@ def main() -> None:
     registry = open_registry(settings)
     version = registry.active_version()
     meta = registry.metadata(str(version))
-    rows.append(("Kích thước tệp mô hình", f"{meta['size_bytes'] / 1e6:.1f} MB", "≤ 20 MB"))
+    rows.append(("Kích thước tệp mô hình (`model.joblib`)", f"{meta['size_bytes'] / 1e6:.1f} MB", "≤ 20 MB"))
+    serving = (meta.get("serving") or {}).get("size_bytes")
+    rows.append(
+        (
+            "Kích thước dạng mảng để phân loại (`serving.npz`, cùng mô hình)",
+            f"{serving / 1e6:.1f} MB" if serving else "không có",
+            "–",
+        )
+    )
     classifier = open_classifier(settings)
 
     if args.dev.exists():
