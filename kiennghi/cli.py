@@ -315,8 +315,9 @@ def models_list() -> None:
 @models_app.command("show")
 def models_show(
     version: Annotated[str | None, typer.Argument(help="Phiên bản; mặc định: đang dùng.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In toàn bộ siêu dữ liệu dạng JSON.")] = False,
 ) -> None:
-    """Xem siêu dữ liệu của một phiên bản."""
+    """Xem một phiên bản: dữ liệu, cấu hình, chỉ số, tệp và thư viện."""
     from kiennghi.loader import open_registry
 
     with _errors():
@@ -325,7 +326,58 @@ def models_show(
         if name is None:
             _fail("Chưa có mô hình nào được kích hoạt.")
         meta = registry.metadata(str(name))
-    print(json.dumps(meta, ensure_ascii=False, indent=2))
+        folder = registry.path(str(name))
+        active = registry.active_version() == name
+    if as_json:
+        print(json.dumps(meta, ensure_ascii=False, indent=2))
+        return
+    Console().print(_model_summary(meta, folder, active))
+
+
+def _model_summary(meta: dict[str, Any], folder: Path, active: bool) -> Table:
+    """The facts an analyst checks before activating a version, as a two-column table."""
+    table = Table(title=f"Mô hình {meta.get('version')}{' (đang dùng)' if active else ''}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    data = meta.get("data") or {}
+    config = meta.get("config") or {}
+    features = json.dumps(config.get("features", {}), ensure_ascii=False)
+    rows = [
+        ("Tạo lúc", str(meta.get("created_at", "–"))),
+        ("Cấu hình", f"{config.get('name', '–')} ({features})"),
+        ("Bộ phân loại", json.dumps(config.get("classifier", {}), ensure_ascii=False)),
+        (
+            "Dữ liệu huấn luyện",
+            f"{data.get('n_items', '–')} kiến nghị, trong đó {data.get('n_corrections', 0)} đính chính; "
+            f"{data.get('path', '–')} (sha256 {str(data.get('sha256', ''))[:12]}…)",
+        ),
+        ("Số lĩnh vực", str(len(meta.get("labels") or []))),
+        ("Thời gian huấn luyện", f"{meta.get('training_seconds', '–')} s"),
+    ]
+    for set_name, result in (meta.get("metrics") or {}).items():
+        title = "Kiểm định chéo" if set_name == "cross_validation" else f"Đánh giá: {set_name}"
+        if not result:
+            rows.append((title, "không chạy (mô hình dựng nhanh lần đầu; `kiennghi train` có chạy)"))
+            continue
+        rows.append((title, f"đúng chủ trì {result['lead_accuracy']:.1%}, trong 3 gợi ý "
+                            f"{result['lead_top3_accuracy']:.1%}, ECE {result['ece']:.3f} "
+                            f"({result['n']} kiến nghị)"))
+    serving = meta.get("serving") or {}
+    rows += [
+        ("Tệp mô hình", f"model.joblib {meta.get('size_bytes', 0) / 1e6:.1f} MB, "
+                        f"sha256 {meta.get('sha256', '')[:12]}…"),
+        ("Dạng mảng để phân loại", f"serving.npz {serving['size_bytes'] / 1e6:.1f} MB" if serving
+         else "không có (phân loại qua pipeline scikit-learn)"),
+        ("Thư viện", ", ".join(f"{k} {v}" for k, v in (meta.get("libraries") or {}).items())),
+        ("Mã nguồn", str(meta.get("code_version", "–"))),
+        ("Thư mục", str(folder)),
+    ]
+    report = folder / "report.md"
+    if report.exists():
+        rows.append(("Báo cáo", f"{report} (ma trận nhầm lẫn, biểu đồ hiệu chỉnh)"))
+    for key, value in rows:
+        table.add_row(key, value)
+    return table
 
 
 @models_app.command("activate")

@@ -165,8 +165,10 @@ def test_evaluate_and_models_commands(home, tmp_path, tiny_corpus):
     stripped = json.loads(run(home, "evaluate", str(tiny_corpus), "--strip-diacritics", "--json").stdout)
     assert stripped["lead_accuracy"] >= 0.9
     assert "v0001" in run(home, "models", "list").stdout
-    meta = json.loads(run(home, "models", "show").stdout)
+    meta = json.loads(run(home, "models", "show", "--json").stdout)
     assert meta["version"] == "v0001" and meta["data"]["n_items"] == 18
+    summary = run(home, "models", "show").stdout
+    assert "v0001 (đang dùng)" in summary and "18 kiến nghị" in summary and "serving.npz" in summary
     missing = run(home, "models", "activate", "v0042", check=False)
     assert missing.returncode != 0 and "v0042" in missing.stderr
     rollback = run(home, "models", "rollback", check=False)
