@@ -25,8 +25,7 @@ import numpy as np
 
 from nlp.abbreviations import AbbreviationExpander
 from nlp.ngrams import make_analyzer
-from nlp.normalize import normalize_text
-from nlp.places import mask_places
+from nlp.prepare import prepare_text
 
 __all__ = ["FORMAT", "PROBE_TEXTS", "CompiledModel", "export"]
 
@@ -94,9 +93,7 @@ class CompiledModel:
             terms = bytes(arrays[f"terms{i}"]).decode("utf-8").split("\n") if v["size"] else []
             analyze = make_analyzer(v["kind"], tuple(v["ngram_range"]), v["preprocessor"], v["token_pattern"])
             idf = arrays[f"idf{i}"].astype(np.float64) if f"idf{i}" in arrays else None
-            self._parts.append(
-                _Vocabulary(analyze, terms, idf, v["sublinear"], offset)
-            )
+            self._parts.append(_Vocabulary(analyze, terms, idf, v["sublinear"], offset))
             self._names.append(terms if v["kind"] == "word" else None)
             offset += len(terms)
         self.n_features = offset
@@ -128,15 +125,7 @@ class CompiledModel:
 
     # -- scoring -------------------------------------------------------------------------------
     def normalize(self, text: str) -> str:
-        norm = normalize_text(str(text))
-        if self._mask_places:
-            norm = mask_places(norm)
-        norm = self._expand(norm)
-        return norm.lower() if self._lowercase else norm
-
-    def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        pairs = [part.weights(text) for part in self._parts]
-        return np.concatenate([c for c, _ in pairs]), np.concatenate([w for _, w in pairs])
+        return prepare_text(text, self._expand, self._mask_places, self._lowercase)
 
     def decisions(self, texts: Sequence[str]) -> np.ndarray:
         """Linear scores (before intercepts, all folds side by side) of normalised texts.

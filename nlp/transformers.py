@@ -9,8 +9,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from nlp.abbreviations import AbbreviationExpander
-from nlp.normalize import accentless_lower, normalize_text, strip_diacritics
-from nlp.places import mask_places
+from nlp.normalize import accentless_lower, strip_diacritics
+from nlp.prepare import prepare_text
 from nlp.segment import segment_words
 
 __all__ = ["DiacriticStripper", "TextNormalizer", "WordSegmentTransformer", "accentless_lower"]
@@ -52,14 +52,8 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "expander_")
-        out = []
-        for text in X:
-            norm = normalize_text(str(text))
-            if getattr(self, "mask_places", False):  # models saved before the option existed
-                norm = mask_places(norm)
-            norm = self.expander_(norm)
-            out.append(norm.lower() if self.lowercase else norm)
-        return out
+        masked = bool(getattr(self, "mask_places", False))  # models saved before the option existed
+        return [prepare_text(text, self.expander_, masked, self.lowercase) for text in X]
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
