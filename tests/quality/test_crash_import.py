@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,45 +24,24 @@ from kiennghi.settings import Settings
 from service.db import make_engine, make_sessionmaker, upgrade
 from service.keys import create_key
 from service.repository import Repository
+from tests.live_server import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 1000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def server(settings: Settings, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("KIENNGHI_", "KN_"))}
     environ |= {"KIENNGHI_HOME": str(settings.home),
                 "KIENNGHI_DATABASE_URL": str(settings.database_url), **env}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.quality.fault_app:create", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not become ready"
-            time.sleep(0.1)
+
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "uvicorn", "tests.quality.fault_app:create", "--factory",
+                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+
+    with live_server(command, environ, timeout=60, cwd=ROOT) as (base, process, _seconds):
         yield base, process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def _key(settings: Settings) -> str:

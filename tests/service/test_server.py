@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +16,10 @@ import httpx
 import pytest
 
 from kiennghi.settings import Settings
+from tests.live_server import live_server
 from tests.service.conftest import TrainedHome, copy_home
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -51,30 +45,11 @@ def _cli(settings: Settings, *args: str) -> str:
 
 @contextmanager
 def serving(settings: Settings, workers: int) -> Iterator[tuple[str, float, int]]:
-    port = _free_port()
-    start = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kiennghi.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() - start < 120, "dịch vụ không sẵn sàng sau 120 giây"
-            time.sleep(0.1)
-        yield base, time.monotonic() - start, process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "kiennghi.cli", "serve", "--port", str(port), "--workers", str(workers)]
+
+    with live_server(command, _env(settings), timeout=120) as (base, process, seconds):
+        yield base, seconds, process.pid
 
 
 def test_serve_workers_follow_activation_and_restart(settings: Settings, trained_home: TrainedHome) -> None:
