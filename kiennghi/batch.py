@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kiennghi.classifier import PetitionClassifier, TextError, check_text
-from kiennghi.tabular import open_writer, read_records
+from kiennghi.io.tabular import open_writer, read_records
+from kiennghi.models.serving import PetitionClassifier, TextError, check_text
 
 __all__ = ["OUTPUT_COLUMNS", "BatchSummary", "classify_file"]
 

@@ -83,7 +83,8 @@ def _progress(console: Console) -> Iterator[Any]:
 
 
 def _load_classifier(version: str | None, console: Console) -> Any:
-    from kiennghi.loader import open_classifier, open_registry
+    from kiennghi.models.registry import open_registry
+    from kiennghi.training.bootstrap import open_classifier
 
     settings = _settings()
     if version is None and open_registry(settings).active_version() is None:
@@ -113,7 +114,7 @@ def classify(
 ) -> None:
     """Phân loại mọi kiến nghị trong một tệp và ghi lĩnh vực, cơ quan chủ trì, phối hợp."""
     from kiennghi.batch import classify_file
-    from kiennghi.tabular import file_format
+    from kiennghi.io.tabular import file_format
 
     console = _console()
     with _errors():
@@ -149,7 +150,7 @@ def classify(
 
 
 def _resolve_data(data: Path | None) -> Path:
-    from kiennghi.resources import seed_corpus_dir
+    from kiennghi.training.corpus import seed_corpus_dir
 
     return data or seed_corpus_dir()
 
@@ -199,9 +200,9 @@ def train(
 ) -> None:
     """Huấn luyện, đánh giá (kiểm định chéo) và đăng ký một phiên bản mô hình mới."""
     from kiennghi.catalog import load_catalog
-    from kiennghi.loader import open_registry
-    from training.corpus import load_labelled
-    from training.train import load_config, train_and_register
+    from kiennghi.models.registry import open_registry
+    from kiennghi.training.corpus import load_labelled
+    from kiennghi.training.train import load_config, train_and_register
 
     console = _console()
     with _errors():
@@ -243,9 +244,9 @@ def evaluate(
 
     import numpy as np
 
-    from nlp.normalize import strip_diacritics as strip
-    from training.corpus import load_labelled
-    from training.metrics import lead_confidence, lead_predictions, score, threshold_for_precision
+    from kiennghi.nlp.normalize import strip_diacritics as strip
+    from kiennghi.training.corpus import load_labelled
+    from kiennghi.training.metrics import lead_confidence, lead_predictions, score, threshold_for_precision
 
     console = _console()
     with _errors():
@@ -281,7 +282,7 @@ def evaluate(
 @models_app.command("list")
 def models_list() -> None:
     """Liệt kê các phiên bản mô hình."""
-    from kiennghi.loader import open_registry
+    from kiennghi.models.registry import open_registry
 
     with _errors():
         rows = open_registry(_settings()).versions()
@@ -318,7 +319,7 @@ def models_show(
     as_json: Annotated[bool, typer.Option("--json", help="In toàn bộ siêu dữ liệu dạng JSON.")] = False,
 ) -> None:
     """Xem một phiên bản: dữ liệu, cấu hình, chỉ số, tệp và thư viện."""
-    from kiennghi.loader import open_registry
+    from kiennghi.models.registry import open_registry
 
     with _errors():
         registry = open_registry(_settings())
@@ -385,7 +386,7 @@ def models_activate(
     version: Annotated[str, typer.Argument(help="Phiên bản cần kích hoạt.")],
 ) -> None:
     """Kích hoạt một phiên bản mô hình."""
-    from kiennghi.loader import open_registry
+    from kiennghi.models.registry import open_registry
 
     with _errors():
         registry = open_registry(_settings())
@@ -397,7 +398,7 @@ def models_activate(
 @models_app.command("rollback")
 def models_rollback() -> None:
     """Quay lại phiên bản được kích hoạt trước đó."""
-    from kiennghi.loader import open_registry
+    from kiennghi.models.registry import open_registry
 
     with _errors():
         version = open_registry(_settings()).rollback()
@@ -407,7 +408,7 @@ def models_rollback() -> None:
 def _add_service_commands() -> None:
     # The service's modules are imported only when one of its commands runs (see service/cli.py),
     # so `kiennghi classify` starts as fast as before.
-    from service.cli import db_app, import_file, keys_app, serve
+    from kiennghi.service.cli import db_app, import_file, keys_app, serve
 
     app.command()(serve)
     app.command("import")(import_file)

@@ -5,14 +5,10 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["bundled_data_path", "seed_corpus_dir"]
+__all__ = ["bundled_data_path"]
 
 
 def bundled_data_path(name: str) -> Path:
     """Path of a file in ``kiennghi/data`` (e.g. ``"taxonomy.yaml"``)."""
     return Path(str(files("kiennghi") / "data" / name))
 
-
-def seed_corpus_dir() -> Path:
-    """Folder of the hand-written seed corpus (one JSONL file per sector)."""
-    return Path(str(files("training") / "data" / "seed"))

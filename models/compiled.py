@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from nlp.abbreviations import AbbreviationExpander
-from nlp.ngrams import make_analyzer
-from nlp.prepare import prepare_text
+from kiennghi.nlp.abbreviations import AbbreviationExpander
+from kiennghi.nlp.ngrams import make_analyzer
+from kiennghi.nlp.prepare import prepare_text
 
 __all__ = ["FORMAT", "PROBE_TEXTS", "CompiledModel", "export"]
 
@@ -203,7 +203,7 @@ class CompiledModel:
 
 
 def _preprocessor_name(vectorizer: Any) -> str | None:
-    from nlp.normalize import accentless_lower
+    from kiennghi.nlp.normalize import accentless_lower
 
     if vectorizer.preprocessor is accentless_lower:
         return "accentless_lower"
@@ -218,7 +218,7 @@ def _arrays(pipeline: Any) -> dict[str, np.ndarray] | None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
 
-    from nlp.transformers import TextNormalizer
+    from kiennghi.nlp.transformers import TextNormalizer
 
     steps = [s for _n, s in pipeline.steps]
     if len(steps) != 3:

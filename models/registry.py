@@ -16,13 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from kiennghi.errors import ModelNotFoundError, ModelRegistryError
+from kiennghi.settings import Settings
 
-__all__ = ["LoadedModel", "ModelRegistry", "library_versions"]
+__all__ = ["NAMESPACE", "LoadedModel", "ModelRegistry", "library_versions", "open_registry"]
 
 ARTIFACT = "model.joblib"
 SERVING = "serving.npz"  # the same model as arrays, served without scikit-learn (models/compiled.py)
 METADATA = "metadata.json"
 INDEX = "index.json"
+
+# The package the pickled pipeline's classes live in. Versions saved before kiennghi became one
+# namespace name bare modules (``nlp.transformers``) and are never unpickled (see ``load``).
+NAMESPACE = "kiennghi"
 
 # Libraries whose version changes can change what an unpickled pipeline does.
 _TRACKED = ("scikit-learn", "numpy", "scipy", "joblib")
@@ -176,7 +181,7 @@ class ModelRegistry:
         """
         import joblib
 
-        from models.compiled import export
+        from kiennghi.models.compiled import export
 
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
@@ -206,6 +211,7 @@ class ModelRegistry:
                     ),
                     "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "libraries": library_versions(),
+                    "namespace": NAMESPACE,
                 }
                 (staging / METADATA).write_text(
                     json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -282,10 +288,18 @@ class ModelRegistry:
         def unpickle() -> Any:
             import joblib
 
+            if meta.get("namespace") != NAMESPACE:
+                # Its pickle names the old top-level modules (nlp, training, …): unpickling it
+                # would import whatever module of that name is on the path.
+                raise ModelRegistryError(
+                    f"Mô hình {name} được lưu với bố cục gói cũ (các mô-đun nlp, training… ở cấp "
+                    "cao nhất) nên không được giải nén; hãy huấn luyện lại bằng 'kiennghi train' "
+                    "(nếu phiên bản có tệp serving.npz thì vẫn phân loại được)"
+                )
             self._verify(name, artifact, entry["sha256"], meta.get("sha256"))  # unchanged since
             return joblib.load(artifact)
 
-        from models.compiled import CompiledModel, export
+        from kiennghi.models.compiled import CompiledModel, export
 
         serving_sha = entry.get("serving_sha256")
         if serving_sha is None:
@@ -312,3 +326,8 @@ class ModelRegistry:
                 f"Tệp {path.name} của mô hình {name} đã bị thay đổi (sha256 {actual[:12]}… khác "
                 f"{expected[:12]}…); không nạp tệp này. Hãy kích hoạt phiên bản khác hoặc huấn luyện lại"
             )
+
+
+def open_registry(settings: Settings) -> ModelRegistry:
+    """The registry in the data directory (``$KIENNGHI_HOME/models``)."""
+    return ModelRegistry(settings.registry_dir)

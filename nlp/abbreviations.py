@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from nlp.normalize import strip_diacritics
+from kiennghi.nlp.normalize import strip_diacritics
 
 __all__ = ["AbbreviationExpander"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from nlp.normalize import accentless_lower
+from kiennghi.nlp.normalize import accentless_lower
 
 __all__ = ["PREPROCESSORS", "char_wb_ngrams", "make_analyzer", "word_ngrams"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nlp.normalize import normalize_text
-from nlp.places import mask_places as mask
+from kiennghi.nlp.normalize import normalize_text
+from kiennghi.nlp.places import mask_places as mask
 
 __all__ = ["prepare_text"]
 

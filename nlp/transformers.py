@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from nlp.abbreviations import AbbreviationExpander
-from nlp.normalize import accentless_lower, strip_diacritics
-from nlp.prepare import prepare_text
-from nlp.segment import segment_words
+from kiennghi.nlp.abbreviations import AbbreviationExpander
+from kiennghi.nlp.normalize import accentless_lower, strip_diacritics
+from kiennghi.nlp.prepare import prepare_text
+from kiennghi.nlp.segment import segment_words
 
 __all__ = ["DiacriticStripper", "TextNormalizer", "WordSegmentTransformer", "accentless_lower"]
 

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
+from kiennghi.service.config import ServiceConfig
+from kiennghi.service.services import Services
+from kiennghi.service.workflow import Classifier
 from kiennghi.settings import Settings
-from service.config import ServiceConfig
-from service.services import Services
-from service.workflow import Classifier
 
 if TYPE_CHECKING:
-    from service.modelops import ModelProvider
+    from kiennghi.service.modelops import ModelProvider
 
 __all__ = ["build_services", "create_app", "freeze_heap", "load_model", "serve_app"]
 
@@ -72,8 +72,8 @@ def create_app(
 
 
 def _mount(app: FastAPI, config: ServiceConfig) -> None:
-    from service.api import admin, health, models, petitions, reports, review
-    from service.api.problems import BodyLimit, install_problem_handlers
+    from kiennghi.service.api import admin, health, models, petitions, reports, review
+    from kiennghi.service.api.problems import BodyLimit, install_problem_handlers
 
     install_problem_handlers(app)
     for module in (health, petitions, review, reports, models, admin):
@@ -97,8 +97,9 @@ def freeze_heap() -> None:
 def load_model(settings: Settings, classifier: Classifier | None = None) -> ModelProvider:
     """The catalog, the registry and its active model (built on a fresh install); no database."""
     from kiennghi.catalog import load_catalog
-    from kiennghi.loader import open_classifier, open_registry
-    from service.modelops import ModelProvider
+    from kiennghi.models.registry import open_registry
+    from kiennghi.service.modelops import ModelProvider
+    from kiennghi.training.bootstrap import open_classifier
 
     provider = ModelProvider(open_registry(settings), load_catalog(settings), fixed=classifier)
     provider.load(build=lambda: open_classifier(settings))
@@ -113,10 +114,10 @@ def build_services(
     migrate: bool,
     provider: ModelProvider | None = None,
 ) -> Services:
-    from service.associations import load_associations
-    from service.db import database_url, make_engine, make_sessionmaker, upgrade
-    from service.services import Services, utc_now
-    from training.corpus import load_labelled
+    from kiennghi.catalog.associations import load_associations
+    from kiennghi.service.db import database_url, make_engine, make_sessionmaker, upgrade
+    from kiennghi.service.services import Services, utc_now
+    from kiennghi.training.corpus import load_labelled
 
     engine = make_engine(database_url(settings), pool_size=config.db_pool_size,
                          timeout=config.db_timeout)

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from kiennghi.service.security import Principal
     from kiennghi.settings import Settings
-    from service.security import Principal
 
 __all__ = ["db_app", "import_file", "keys_app", "serve"]
 
@@ -50,8 +50,9 @@ def serve(
     import os
 
     from kiennghi.errors import KienNghiError
-    from kiennghi.loader import open_classifier, open_registry
-    from service.db import database_url, make_engine, upgrade
+    from kiennghi.models.registry import open_registry
+    from kiennghi.service.db import database_url, make_engine, upgrade
+    from kiennghi.training.bootstrap import open_classifier
 
     settings = _settings()
     try:
@@ -73,7 +74,7 @@ def serve(
         )
     _err(f"Dịch vụ kiennghi tại http://{host}:{port} ({workers} tiến trình); tài liệu: /docs")
     os.environ["KIENNGHI_SERVE_MIGRATED"] = "1"  # read by the workers' app factory
-    from service.server import serve as run_server
+    from kiennghi.service.server import serve as run_server
 
     run_server(host, port, workers)
 
@@ -82,10 +83,10 @@ def _fail_stale_jobs(engine: Engine) -> None:
     """Retraining jobs left running by a previous run of the service are declared failed."""
     from datetime import UTC
 
-    from service.config import ServiceConfig
-    from service.db import make_sessionmaker
-    from service.jobs import fail_stale_jobs
-    from service.repository import Repository
+    from kiennghi.service.config import ServiceConfig
+    from kiennghi.service.db import make_sessionmaker
+    from kiennghi.service.jobs import fail_stale_jobs
+    from kiennghi.service.repository import Repository
 
     with make_sessionmaker(engine)() as session, session.begin():
         fail_stale_jobs(Repository(session), datetime.now(UTC), ServiceConfig.from_env().job_limits)
@@ -94,7 +95,7 @@ def _fail_stale_jobs(engine: Engine) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu (Alembic)."""
-    from service.db import database_url, make_engine, upgrade
+    from kiennghi.service.db import database_url, make_engine, upgrade
 
     url = database_url(_settings())
     engine = make_engine(url)
@@ -107,7 +108,7 @@ def db_upgrade() -> None:
 def _database(settings: Settings) -> Iterator[Session]:
     """One transaction on the configured database (migrated first); domain errors exit with 1."""
     from kiennghi.errors import KienNghiError
-    from service.db import database_url, make_engine, make_sessionmaker, upgrade
+    from kiennghi.service.db import database_url, make_engine, make_sessionmaker, upgrade
 
     engine = make_engine(database_url(settings))
     try:
@@ -125,7 +126,7 @@ def _operator() -> Principal:
     """Whoever runs the command line on the server: it may manage keys (recorded as such)."""
     import getpass
 
-    from service.security import Principal
+    from kiennghi.service.security import Principal
 
     try:
         user = getpass.getuser()
@@ -151,8 +152,8 @@ def keys_create(
     from datetime import UTC
 
     from kiennghi.catalog import load_catalog
-    from service.keys import create_key
-    from service.repository import Repository
+    from kiennghi.service.keys import create_key
+    from kiennghi.service.repository import Repository
 
     settings = _settings()
     with _database(settings) as session:
@@ -171,8 +172,8 @@ def keys_list() -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from service.key_repository import KeyRepository
-    from service.keys import list_keys
+    from kiennghi.service.key_repository import KeyRepository
+    from kiennghi.service.keys import list_keys
 
     settings = _settings()
     with _database(settings) as session:
@@ -197,8 +198,8 @@ def keys_revoke(
     """Thu hồi khóa API: mọi tiến trình của dịch vụ từ chối khóa này ngay (401)."""
     from datetime import UTC
 
-    from service.key_repository import KeyRepository
-    from service.keys import RevocationSignal, revoke_key
+    from kiennghi.service.key_repository import KeyRepository
+    from kiennghi.service.keys import RevocationSignal, revoke_key
 
     settings = _settings()
     now = datetime.now(UTC)
@@ -221,13 +222,13 @@ def import_file(
     from collections import Counter
 
     from kiennghi.errors import KienNghiError
-    from kiennghi.loader import open_registry
-    from kiennghi.tabular import open_writer
-    from service.app import build_services
-    from service.config import ServiceConfig
-    from service.db import database_url
-    from service.intake import upload_file
-    from service.security import Principal
+    from kiennghi.io.tabular import open_writer
+    from kiennghi.models.registry import open_registry
+    from kiennghi.service.app import build_services
+    from kiennghi.service.config import ServiceConfig
+    from kiennghi.service.db import database_url
+    from kiennghi.service.intake import upload_file
+    from kiennghi.service.security import Principal
 
     settings = _settings()
     if not path.is_file():

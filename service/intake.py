@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from kiennghi.errors import KienNghiError
-from kiennghi.tabular import read_records
-from service.errors import FieldError
-from service.security import Principal, require
-from service.workflow import (
+from kiennghi.io.tabular import read_records
+from kiennghi.service.errors import FieldError
+from kiennghi.service.security import Principal, require
+from kiennghi.service.workflow import (
     Classifier,
     NewPetition,
     PetitionView,

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from service.repository import Repository
-from service.tables import ModelJob
+from kiennghi.service.repository import Repository
+from kiennghi.service.tables import ModelJob
 
 __all__ = [
     "STALE_REASON",

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.tables import ApiKey
+from kiennghi.service.tables import ApiKey
 
 __all__ = ["KeyRepository"]
 

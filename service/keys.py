@@ -9,11 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 from kiennghi.catalog import Catalog
-from service.errors import ConflictError, FieldError, NotFoundError
-from service.key_repository import KeyRepository
-from service.repository import Repository
-from service.security import KEY_PREFIX, ROLES, Principal, generate_key, hash_key, require
-from service.tables import ApiKey
+from kiennghi.service.errors import ConflictError, FieldError, NotFoundError
+from kiennghi.service.key_repository import KeyRepository
+from kiennghi.service.repository import Repository
+from kiennghi.service.security import KEY_PREFIX, ROLES, Principal, generate_key, hash_key, require
+from kiennghi.service.tables import ApiKey
 
 __all__ = [
     "PREFIX_LENGTH",

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from kiennghi.catalog import Catalog
-from kiennghi.classifier import PetitionClassifier
 from kiennghi.errors import KienNghiError
-from models.registry import LoadedModel, ModelRegistry
-from service.errors import ConflictError, ModelNotReadyError, ModelOperationError
-from service.jobs import Heartbeat, JobLimits, JobOwner, fail_stale_jobs, utc_now
-from service.repository import Repository
-from service.security import Principal, require
-from service.workflow import Classifier
-from training.corpus import LabelledItem
+from kiennghi.models.registry import LoadedModel, ModelRegistry
+from kiennghi.models.serving import PetitionClassifier
+from kiennghi.service.errors import ConflictError, ModelNotReadyError, ModelOperationError
+from kiennghi.service.jobs import Heartbeat, JobLimits, JobOwner, fail_stale_jobs, utc_now
+from kiennghi.service.repository import Repository
+from kiennghi.service.security import Principal, require
+from kiennghi.service.workflow import Classifier
+from kiennghi.training.corpus import LabelledItem
 
 __all__ = [
     "ModelProvider",
@@ -197,7 +197,7 @@ def run_retrain(
     While training, the job's heartbeat is refreshed every ``heartbeat_interval`` seconds. A job
     declared failed meanwhile (see service.jobs) keeps that outcome: no update below overwrites it.
     """
-    from training.train import load_config, train_and_register
+    from kiennghi.training.train import load_config, train_and_register
 
     last = [0.0]
 
@@ -262,7 +262,7 @@ def compare(
     holdout: list[LabelledItem],
 ) -> dict[str, Any]:
     """Score the candidate and the baseline (default: active) on the same held-out items."""
-    from training.metrics import score
+    from kiennghi.training.metrics import score
 
     require(principal, "model.read")
     baseline = baseline or registry.active_version()

@@ -12,14 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiennghi.catalog import Catalog
-from kiennghi.tabular import open_writer
+from kiennghi.catalog.associations import Associations
+from kiennghi.io.tabular import open_writer
+from kiennghi.service.errors import FieldError
+from kiennghi.service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS, STATUSES
+from kiennghi.service.repository import PetitionQuery, Repository
+from kiennghi.service.security import Principal, require
+from kiennghi.service.tables import Petition
 from kiennghi.timezone import local_time
-from service.associations import Associations
-from service.errors import FieldError
-from service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS, STATUSES
-from service.repository import PetitionQuery, Repository
-from service.security import Principal, require
-from service.tables import Petition
 
 __all__ = ["EXPORT_COLUMNS", "EXPORT_FORMATS", "Export", "export_petitions", "summary"]
 

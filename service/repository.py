@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from service.errors import FieldError, NotFoundError
-from service.lifecycle import ACTIVE_STATUSES
-from service.tables import (
+from kiennghi.service.errors import FieldError, NotFoundError
+from kiennghi.service.lifecycle import ACTIVE_STATUSES
+from kiennghi.service.tables import (
     ApiKey,
     Correction,
     Event,
@@ -24,7 +24,7 @@ from service.tables import (
     PetitionClassification,
     Upload,
 )
-from service.tables import (
+from kiennghi.service.tables import (
     Sequence as SequenceRow,
 )
 

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS
-from service.workflow import NewPetition, PetitionView, unstorable_character
+from kiennghi.service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS
+from kiennghi.service.workflow import NewPetition, PetitionView, unstorable_character
 
 __all__ = [
     "ActivateIn",

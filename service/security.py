@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from service.errors import PermissionDeniedError
+from kiennghi.service.errors import PermissionDeniedError
 
 __all__ = [
     "PERMISSIONS",

@@ -35,11 +35,11 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     if workers <= 1 or not hasattr(os, "fork"):
-        uvicorn.run("service.app:serve_app", factory=True, host=host, port=port, workers=workers,
+        uvicorn.run("kiennghi.service.app:serve_app", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", access_log=False)
         return
+    from kiennghi.service.app import create_app, freeze_heap, load_model
     from kiennghi.settings import Settings
-    from service.app import create_app, freeze_heap, load_model
 
     settings = Settings.from_env()
     provider = load_model(settings)

@@ -15,20 +15,20 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiennghi.catalog import Catalog
+from kiennghi.catalog.associations import Associations
+from kiennghi.models.registry import ModelRegistry
+from kiennghi.service.config import ServiceConfig
+from kiennghi.service.errors import AuthenticationError
+from kiennghi.service.key_repository import KeyRepository
+from kiennghi.service.keys import RevocationSignal
+from kiennghi.service.modelops import ModelProvider
+from kiennghi.service.repository import Repository
+from kiennghi.service.security import Principal, hash_key
+from kiennghi.service.workflow import Classifier, Workflow
+from kiennghi.service.writer import SubmitWriter
 from kiennghi.settings import Settings
 from kiennghi.timezone import local_date
-from models.registry import ModelRegistry
-from service.associations import Associations
-from service.config import ServiceConfig
-from service.errors import AuthenticationError
-from service.key_repository import KeyRepository
-from service.keys import RevocationSignal
-from service.modelops import ModelProvider
-from service.repository import Repository
-from service.security import Principal, hash_key
-from service.workflow import Classifier, Workflow
-from service.writer import SubmitWriter
-from training.corpus import LabelledItem
+from kiennghi.training.corpus import LabelledItem
 
 __all__ = ["LAST_USED_RESOLUTION", "Services", "utc_now"]
 
@@ -153,6 +153,6 @@ class Services:
 
     @property
     def training_data(self) -> Path:
-        from kiennghi.resources import seed_corpus_dir
+        from kiennghi.training.corpus import seed_corpus_dir
 
         return self.config.training_data or seed_corpus_dir()

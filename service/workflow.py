@@ -15,17 +15,17 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from kiennghi.assigner import Classification
+from kiennghi.assignment import Classification
 from kiennghi.catalog import Catalog
-from kiennghi.classifier import TextError, check_text
+from kiennghi.catalog.associations import Associations
+from kiennghi.models.serving import TextError, check_text
+from kiennghi.nlp.normalize import normalize_text, strip_diacritics
+from kiennghi.service.errors import ConflictError, FieldError, PermissionDeniedError
+from kiennghi.service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS, TRANSITIONS
+from kiennghi.service.repository import PetitionQuery, Repository
+from kiennghi.service.security import Principal, require
+from kiennghi.service.tables import Petition
 from kiennghi.timezone import local_date
-from nlp.normalize import normalize_text, strip_diacritics
-from service.associations import Associations
-from service.errors import ConflictError, FieldError, PermissionDeniedError
-from service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS, TRANSITIONS
-from service.repository import PetitionQuery, Repository
-from service.security import Principal, require
-from service.tables import Petition
 
 __all__ = [
     "Classifier",
@@ -655,7 +655,7 @@ class Workflow:
 
     def _check_query(self, query: PetitionQuery) -> None:
         from kiennghi.errors import UnknownCodeError
-        from service.lifecycle import STATUSES
+        from kiennghi.service.lifecycle import STATUSES
 
         for status in query.status:
             if status not in STATUSES:

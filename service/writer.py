@@ -32,10 +32,10 @@ from typing import Protocol
 
 from sqlalchemy.exc import DataError, IntegrityError
 
-from service.intake import prepare_submissions
-from service.repository import Repository
-from service.security import Principal
-from service.workflow import Classifier, NewPetition, PetitionView, Submission, Workflow
+from kiennghi.service.intake import prepare_submissions
+from kiennghi.service.repository import Repository
+from kiennghi.service.security import Principal
+from kiennghi.service.workflow import Classifier, NewPetition, PetitionView, Submission, Workflow
 
 __all__ = ["Stored", "SubmitWriter", "WriterBackend"]
 

@@ -1,6 +1,6 @@
 """Honest comparison of model candidates: cross-validation on the seed corpus and the real dev set.
 
-Run: ``python -m training.compare [--dev PATH] [--out docs/model-comparison.md]``
+Run: ``python -m kiennghi.training.compare [--dev PATH] [--out docs/model-comparison.md]``
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
 from kiennghi.catalog import Catalog, load_abbreviations, load_catalog
-from kiennghi.resources import seed_corpus_dir
+from kiennghi.nlp.normalize import strip_diacritics
 from kiennghi.settings import Settings
-from nlp.normalize import strip_diacritics
-from training.corpus import LabelledItem, load_corpus, load_labelled
-from training.metrics import EvaluationResult, score
-from training.train import TrainConfig, fit_model, load_config
+from kiennghi.training.corpus import LabelledItem, load_corpus, load_labelled, seed_corpus_dir
+from kiennghi.training.metrics import EvaluationResult, score
+from kiennghi.training.train import TrainConfig, fit_model, load_config
 
 __all__ = ["Candidate", "candidates", "evaluate_candidate", "main"]
 
@@ -57,7 +56,7 @@ def candidates(catalog: Catalog, only: set[str] | None = None) -> list[Candidate
     from sklearn.pipeline import make_pipeline
     from sklearn.svm import LinearSVC
 
-    from training.peers import FastTextClassifier, KeywordRules, UndertheseaClassifier
+    from kiennghi.training.peers import FastTextClassifier, KeywordRules, UndertheseaClassifier
 
     abbr = load_abbreviations()
     base = load_config(None)
@@ -185,7 +184,7 @@ def render(results: list[CandidateResult], n_items: int, n_dev: int, dev_path: s
     lines = [
         "# So sánh mô hình (model comparison)",
         "",
-        f"Đo ngày {date.today():%Y-%m-%d} trên máy 2 lõi; lệnh: `python -m training.compare`.",
+        f"Đo ngày {date.today():%Y-%m-%d} trên máy 2 lõi; lệnh: `python -m kiennghi.training.compare`.",
         f"Kiểm định chéo 5 lần theo nhóm (các kiến nghị cùng vấn đề không tách giữa huấn luyện và kiểm tra) "
         f"trên kho mẫu ({n_items} kiến nghị); tập thật `{dev_path}` ({n_dev} kiến nghị, chỉ để đo).",
         "Tỷ lệ phần trăm: đúng cơ quan chủ trì (top-1), đúng trong 3 gợi ý (top-3); ECE là sai số hiệu chỉnh;"

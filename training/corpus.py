@@ -10,9 +10,16 @@ from typing import Any
 
 from kiennghi.catalog import Catalog
 from kiennghi.errors import InputFileError, TrainingError
-from kiennghi.tabular import read_records
+from kiennghi.io.tabular import read_records
 
-__all__ = ["LabelledItem", "corpus_sha256", "load_corpus", "load_labelled"]
+__all__ = ["LabelledItem", "corpus_sha256", "load_corpus", "load_labelled", "seed_corpus_dir"]
+
+
+def seed_corpus_dir() -> Path:
+    """Folder of the hand-written seed corpus (one JSONL file per sector), shipped in the package."""
+    from importlib.resources import files
+
+    return Path(str(files("kiennghi.training") / "data" / "seed"))
 
 
 @dataclass(frozen=True)

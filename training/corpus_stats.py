@@ -1,6 +1,6 @@
 """Statistics of a training corpus (counts per sector, lengths, accent-free share, voices).
 
-Run: ``python -m training.corpus_stats [PATH]`` (default: the bundled seed corpus).
+Run: ``python -m kiennghi.training.corpus_stats [PATH]`` (default: the bundled seed corpus).
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from collections import Counter
 from pathlib import Path
 
 from kiennghi.catalog import load_catalog
-from kiennghi.resources import seed_corpus_dir
+from kiennghi.nlp.normalize import strip_diacritics
 from kiennghi.settings import Settings
-from nlp.normalize import strip_diacritics
-from training.corpus import LabelledItem, load_corpus
+from kiennghi.training.corpus import LabelledItem, load_corpus, seed_corpus_dir
 
 __all__ = ["corpus_stats", "main"]
 

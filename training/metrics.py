@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from kiennghi.catalog import Catalog
-from training.corpus import LabelledItem
+from kiennghi.training.corpus import LabelledItem
 
 __all__ = ["EvaluationResult", "expected_calibration_error", "score"]
 
@@ -49,7 +49,7 @@ def lead_predictions(
     probs: np.ndarray, classes: Sequence[str], catalog: Catalog, k: int = 3
 ) -> tuple[list[str], list[list[str]]]:
     """Lead body and the k most probable distinct bodies per row (as :func:`assign` decides)."""
-    from kiennghi.assigner import body_distribution
+    from kiennghi.assignment import body_distribution
 
     top1, topk = [], []
     for row in probs:
@@ -61,7 +61,7 @@ def lead_predictions(
 
 def lead_confidence(probs: np.ndarray, classes: Sequence[str], catalog: Catalog) -> np.ndarray:
     """Probability of the chosen lead body per row (the confidence the review threshold uses)."""
-    from kiennghi.assigner import body_distribution
+    from kiennghi.assignment import body_distribution
 
     return np.array([body_distribution(row, list(classes), catalog)[0][2] for row in probs])
 

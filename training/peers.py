@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kiennghi.taxonomy import Taxonomy
-from nlp.normalize import normalize_text, strip_diacritics
+from kiennghi.catalog.taxonomy import Taxonomy
+from kiennghi.nlp.normalize import normalize_text, strip_diacritics
 
 __all__ = ["FastTextClassifier", "KeywordRules", "UndertheseaClassifier"]
 

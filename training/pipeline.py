@@ -12,7 +12,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from kiennghi.errors import TrainingError
-from nlp.transformers import TextNormalizer, WordSegmentTransformer, accentless_lower
+from kiennghi.nlp.transformers import TextNormalizer, WordSegmentTransformer, accentless_lower
 
 __all__ = ["DEFAULT_FEATURES", "build_pipeline", "compact"]
 

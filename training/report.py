@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from kiennghi.catalog import Catalog
-from training.corpus import LabelledItem
-from training.metrics import lead_confidence, lead_predictions
+from kiennghi.training.corpus import LabelledItem
+from kiennghi.training.metrics import lead_confidence, lead_predictions
 
 __all__ = ["render_report"]
 

@@ -18,11 +18,11 @@ from sklearn.pipeline import Pipeline
 from kiennghi import __version__
 from kiennghi.catalog import Catalog, load_abbreviations
 from kiennghi.errors import TrainingError
-from models.registry import ModelRegistry
-from nlp.normalize import strip_diacritics
-from training.corpus import LabelledItem, corpus_sha256, load_corpus
-from training.metrics import EvaluationResult, score
-from training.pipeline import build_pipeline, compact
+from kiennghi.models.registry import ModelRegistry
+from kiennghi.nlp.normalize import strip_diacritics
+from kiennghi.training.corpus import LabelledItem, corpus_sha256, load_corpus
+from kiennghi.training.metrics import EvaluationResult, score
+from kiennghi.training.pipeline import build_pipeline, compact
 
 __all__ = [
     "Progress",
@@ -70,7 +70,7 @@ def load_config(path: Path | None) -> TrainConfig:
     if path is None:
         from importlib.resources import files
 
-        path = Path(str(files("training") / "configs" / "default.yaml"))
+        path = Path(str(files("kiennghi.training") / "configs" / "default.yaml"))
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
@@ -166,7 +166,7 @@ def train_and_register(
     progress: Progress = _quiet,
 ) -> TrainResult:
     """Cross-validate (optional), fit on everything, evaluate, write the report, register."""
-    from training.report import render_report
+    from kiennghi.training.report import render_report
 
     start = time.perf_counter()
     progress("Đọc dữ liệu huấn luyện", 0, 1)

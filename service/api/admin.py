@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from service.api.deps import Caller, ServicesDep
-from service.key_repository import KeyRepository
-from service.keys import KeyInfo, create_key, list_keys, revoke_key
-from service.lifecycle import STATUS_LABELS
-from service.schemas import KeyIn, KeyInfoOut, KeyList, KeyOut
+from kiennghi.service.api.deps import Caller, ServicesDep
+from kiennghi.service.key_repository import KeyRepository
+from kiennghi.service.keys import KeyInfo, create_key, list_keys, revoke_key
+from kiennghi.service.lifecycle import STATUS_LABELS
+from kiennghi.service.schemas import KeyIn, KeyInfoOut, KeyList, KeyOut
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 

@@ -14,10 +14,10 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from service.repository import PetitionQuery
-from service.security import Principal, require
-from service.services import Services
-from service.workflow import search_terms
+from kiennghi.service.repository import PetitionQuery
+from kiennghi.service.security import Principal, require
+from kiennghi.service.services import Services
+from kiennghi.service.workflow import search_terms
 
 __all__ = ["Authorizer", "Caller", "FiltersDep", "ServicesDep", "filters"]
 

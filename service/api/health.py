@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from service.api.deps import ServicesDep
+from kiennghi.service.api.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 

@@ -9,12 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from service import jobs, modelops
-from service.api.deps import Caller, ServicesDep
-from service.repository import Repository
-from service.schemas import ActivateIn
-from service.services import Services
-from training.corpus import LabelledItem
+from kiennghi.service import jobs, modelops
+from kiennghi.service.api.deps import Caller, ServicesDep
+from kiennghi.service.repository import Repository
+from kiennghi.service.schemas import ActivateIn
+from kiennghi.service.services import Services
+from kiennghi.training.corpus import LabelledItem
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 

@@ -11,11 +11,11 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from service.api.deps import Caller, FiltersDep, ServicesDep
-from service.errors import FieldError
-from service.intake import upload_file
-from service.reports import export_petitions
-from service.schemas import (
+from kiennghi.service.api.deps import Caller, FiltersDep, ServicesDep
+from kiennghi.service.errors import FieldError
+from kiennghi.service.intake import upload_file
+from kiennghi.service.reports import export_petitions
+from kiennghi.service.schemas import (
     AnswerIn,
     DecisionIn,
     PetitionDetail,
@@ -26,8 +26,8 @@ from service.schemas import (
     StatusIn,
     present,
 )
-from service.security import Principal
-from service.workflow import PetitionView, Workflow
+from kiennghi.service.security import Principal
+from kiennghi.service.workflow import PetitionView, Workflow
 
 router = APIRouter(prefix="/api/v1/petitions", tags=["petitions"])
 

@@ -22,7 +22,7 @@ from kiennghi.errors import (
     TrainingError,
     UnknownCodeError,
 )
-from service.errors import (
+from kiennghi.service.errors import (
     AuthenticationError,
     ConflictError,
     FieldError,

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from service.api.deps import Caller, FiltersDep, ServicesDep
-from service.reports import summary
+from kiennghi.service.api.deps import Caller, FiltersDep, ServicesDep
+from kiennghi.service.reports import summary
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from service.api.deps import Caller, FiltersDep, ServicesDep
-from service.schemas import DecisionIn, PetitionDetail, ReviewList, present
+from kiennghi.service.api.deps import Caller, FiltersDep, ServicesDep
+from kiennghi.service.schemas import DecisionIn, PetitionDetail, ReviewList, present
 
 router = APIRouter(prefix="/api/v1/review", tags=["review"])
 

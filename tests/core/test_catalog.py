@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 
 from kiennghi.catalog import load_abbreviations, load_catalog
-from kiennghi.directory import load_directory
+from kiennghi.catalog.directory import load_directory
+from kiennghi.catalog.taxonomy import load_taxonomy
 from kiennghi.errors import DataFileError, DirectoryError, TaxonomyError, UnknownCodeError
 from kiennghi.resources import bundled_data_path
 from kiennghi.settings import Settings
-from kiennghi.taxonomy import load_taxonomy
 
 DOMAIN_CODES = {
     "so-noi-vu",

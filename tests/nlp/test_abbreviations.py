@@ -1,7 +1,7 @@
 import pickle
 
-from nlp.abbreviations import AbbreviationExpander
-from nlp.transformers import TextNormalizer
+from kiennghi.nlp.abbreviations import AbbreviationExpander
+from kiennghi.nlp.transformers import TextNormalizer
 
 TABLE = {
     "GCNQSDĐ": "giấy chứng nhận quyền sử dụng đất",

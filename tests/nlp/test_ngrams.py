@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp.ngrams import make_analyzer
-from nlp.normalize import accentless_lower
+from kiennghi.nlp.ngrams import make_analyzer
+from kiennghi.nlp.normalize import accentless_lower
 
 TEXTS = [
     "Đề nghị nâng cấp tuyến đường ĐT-746 đoạn qua xã Tân Lập",

@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from nlp.normalize import fix_tone_placement, normalize_text, remove_invisible, strip_diacritics
+from kiennghi.nlp.normalize import fix_tone_placement, normalize_text, remove_invisible, strip_diacritics
 
 TONES = [
     ("hoà", "hòa"),

@@ -1,6 +1,6 @@
 import pytest
 
-from nlp.places import PLACE_TOKEN, mask_places
+from kiennghi.nlp.places import PLACE_TOKEN, mask_places
 
 P = PLACE_TOKEN
 

@@ -15,9 +15,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from kiennghi.catalog import load_catalog
+from kiennghi.service import workflow
+from kiennghi.service.app import create_app
 from kiennghi.settings import Settings
-from service import workflow
-from service.app import create_app
 from tests.service.fakes import FakeClassifier
 
 

@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import text
 
 from kiennghi.catalog import load_catalog
+from kiennghi.service.db import make_engine, make_sessionmaker, upgrade
+from kiennghi.service.keys import create_key
+from kiennghi.service.repository import Repository
 from kiennghi.settings import Settings
-from service.db import make_engine, make_sessionmaker, upgrade
-from service.keys import create_key
-from service.repository import Repository
 from tests.live_server import live_server
 
 ROOT = Path(__file__).resolve().parents[2]

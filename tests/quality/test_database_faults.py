@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kiennghi.catalog import load_catalog
+from kiennghi.service.api.problems import DATABASE_RETRY_AFTER
+from kiennghi.service.app import create_app
+from kiennghi.service.config import ServiceConfig
 from kiennghi.settings import Settings
-from service.api.problems import DATABASE_RETRY_AFTER
-from service.app import create_app
-from service.config import ServiceConfig
 from tests.service.conftest import PG_URL, Clock, make_keys
 from tests.service.fakes import FakeClassifier
 

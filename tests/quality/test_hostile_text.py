@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiennghi.catalog import load_abbreviations
-from kiennghi.classifier import MAX_TEXT_CHARS, PetitionClassifier, TextError, check_text
-from models.registry import LoadedModel
-from nlp.normalize import fix_tone_placement, normalize_text, remove_invisible, strip_diacritics
-from training.corpus import load_corpus
-from training.train import fit_model, load_config
+from kiennghi.models.registry import LoadedModel
+from kiennghi.models.serving import MAX_TEXT_CHARS, PetitionClassifier, TextError, check_text
+from kiennghi.nlp.normalize import fix_tone_placement, normalize_text, remove_invisible, strip_diacritics
+from kiennghi.training.corpus import load_corpus
+from kiennghi.training.train import fit_model, load_config
 
 # Every code point, lone surrogates included (category Cs), plus pieces that stress the
 # normaliser on purpose: Vietnamese letters in NFC and NFD, stray and stacked combining marks,

@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kiennghi.catalog import load_abbreviations
+from kiennghi.models.registry import ModelRegistry
+from kiennghi.service.app import create_app
 from kiennghi.settings import Settings
-from models.registry import ModelRegistry
-from service.app import create_app
+from kiennghi.training.corpus import load_corpus
+from kiennghi.training.train import fit_model, load_config
 from tests.service.conftest import make_keys
-from training.corpus import load_corpus
-from training.train import fit_model, load_config
 
 
 class Bomb:

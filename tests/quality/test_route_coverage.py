@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount, Route
 
-from service.app import create_app
+from kiennghi.service.app import create_app
 from tests.service.test_access_matrix import SAMPLES, _walk, api_routes
 
 PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

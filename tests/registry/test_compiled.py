@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from kiennghi.catalog import load_abbreviations
-from kiennghi.classifier import PetitionClassifier
 from kiennghi.errors import ModelRegistryError
-from models.compiled import CompiledModel, export
-from models.registry import SERVING, LoadedModel, ModelRegistry
-from training.corpus import load_corpus
-from training.pipeline import build_pipeline
-from training.train import fit_model, load_config
+from kiennghi.models.compiled import CompiledModel, export
+from kiennghi.models.registry import SERVING, LoadedModel, ModelRegistry
+from kiennghi.models.serving import PetitionClassifier
+from kiennghi.training.corpus import load_corpus
+from kiennghi.training.pipeline import build_pipeline
+from kiennghi.training.train import fit_model, load_config
 
 TEXTS = [
     "Đề nghị sửa chữa tuyến đường liên xã xuống cấp",

@@ -5,9 +5,9 @@ import pytest
 
 from kiennghi.catalog import load_abbreviations
 from kiennghi.errors import ModelNotFoundError, ModelRegistryError
-from models.registry import ModelRegistry
-from training.corpus import load_corpus
-from training.train import fit_model, load_config
+from kiennghi.models.registry import ModelRegistry
+from kiennghi.training.corpus import load_corpus
+from kiennghi.training.train import fit_model, load_config
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +98,32 @@ def test_corrupt_index_is_reported(registry, fitted):
     (registry.root / "index.json").write_text("{not json")
     with pytest.raises(ModelRegistryError, match="bị hỏng"):
         registry.load()
+
+
+def _forget_namespace(registry, version):
+    path = registry.root / version / "metadata.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta.pop("namespace")
+    path.write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_versions_saved_before_the_namespace_are_never_unpickled(registry, fitted):
+    """Their pickles name bare modules (nlp.transformers …): served through serving.npz only."""
+    version = registry.register(fitted, {})
+    assert registry.metadata(version)["namespace"] == "kiennghi"
+    _forget_namespace(registry, version)
+    model = registry.load(version)
+    assert model.predict_proba(["Đề nghị sửa đường liên xã"]).shape[0] == 1  # the arrays still serve
+    with pytest.raises(ModelRegistryError, match=r"bố cục gói cũ.*huấn luyện lại"):
+        _ = model.pipeline
+
+
+def test_an_old_version_without_arrays_is_refused_with_a_retrain_message(registry, fitted):
+    version = registry.register(fitted, {})
+    _forget_namespace(registry, version)
+    index_path = registry.root / "index.json"
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    index["versions"][version].pop("serving_sha256")  # as registered before serving.npz existed
+    index_path.write_text(json.dumps(index), encoding="utf-8")
+    with pytest.raises(ModelRegistryError, match="huấn luyện lại"):
+        registry.load(version)

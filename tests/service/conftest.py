@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kiennghi.catalog import load_catalog
+from kiennghi.service.app import create_app
+from kiennghi.service.keys import create_key
 from kiennghi.settings import Settings
-from service.app import create_app
-from service.keys import create_key
 from tests.service.fakes import FakeClassifier
 
 PG_URL = os.environ.get("KIENNGHI_TEST_DATABASE_URL")
@@ -155,9 +155,9 @@ class TrainedHome:
 
 @pytest.fixture(scope="session")
 def trained_home(tmp_path_factory: pytest.TempPathFactory) -> TrainedHome:
-    from models.registry import ModelRegistry
+    from kiennghi.models.registry import ModelRegistry
+    from kiennghi.training.train import load_config, train_and_register
     from tests.service.corpus import write_corpus
-    from training.train import load_config, train_and_register
 
     base = tmp_path_factory.mktemp("trained")
     settings = Settings.from_env({"KIENNGHI_HOME": str(base / "home")})

@@ -7,9 +7,9 @@ from datetime import date
 
 import numpy as np
 
-from kiennghi.assigner import Classification, assign
+from kiennghi.assignment import Classification, assign
 from kiennghi.catalog import Catalog
-from nlp.normalize import strip_diacritics
+from kiennghi.nlp.normalize import strip_diacritics
 
 # keyword (accent-free) → (sector, probability). No match: general administration at 0.30.
 RULES: list[tuple[str, str, float]] = [

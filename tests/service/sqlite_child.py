@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 from kiennghi.catalog import load_catalog
+from kiennghi.service.app import build_services
+from kiennghi.service.config import ServiceConfig
+from kiennghi.service.intake import submit_one
+from kiennghi.service.security import Principal
+from kiennghi.service.workflow import NewPetition
 from kiennghi.settings import Settings
-from service.app import build_services
-from service.config import ServiceConfig
-from service.intake import submit_one
-from service.security import Principal
-from service.workflow import NewPetition
 from tests.service.fakes import FakeClassifier
 
 

@@ -8,7 +8,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from service.db import make_engine, migrations_dir, shipped_head, upgrade
+from kiennghi.service.db import make_engine, migrations_dir, shipped_head, upgrade
 
 
 def test_shipped_head_is_alembics_head() -> None:
@@ -36,8 +36,8 @@ def test_two_transactions_opening_the_same_year_both_get_numbers(database_url: s
     import threading
     import time
 
-    from service.db import make_sessionmaker
-    from service.repository import Repository
+    from kiennghi.service.db import make_sessionmaker
+    from kiennghi.service.repository import Repository
 
     engine = make_engine(database_url)
     upgrade(engine)

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from service import modelops
-from service.jobs import STALE_REASON, JobLimits, JobOwner, fail_stale_jobs
+from kiennghi.service import modelops
+from kiennghi.service.jobs import STALE_REASON, JobLimits, JobOwner, fail_stale_jobs
 from tests.service.conftest import Api
 
 HERE = socket.gethostname()
@@ -105,11 +105,12 @@ def test_limits_are_configurable(api: Api) -> None:
 def test_heartbeat_while_training_and_a_failed_job_stays_failed(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import training.train
 
     services = api.services
     with services.unit() as repo:
         job = modelops.start_retrain(repo, _admin(), services.clock(), JobOwner.current())
+    from kiennghi.training import train as train_module
+
     beats: list[Any] = []
 
     def fake_train(*args: Any, **kwargs: Any) -> Any:
@@ -123,7 +124,7 @@ def test_heartbeat_while_training_and_a_failed_job_stays_failed(
             repo.update_job(job, status="failed", message="Huấn luyện thất bại: " + STALE_REASON)
         return SimpleNamespace(version="v0099", evaluations={})
 
-    monkeypatch.setattr(training.train, "train_and_register", fake_train)
+    monkeypatch.setattr(train_module, "train_and_register", fake_train)
     modelops.run_retrain(job, services.unit, services.registry, services.catalog,
                          services.training_data, clock=services.clock, heartbeat_interval=0.05)
     assert len({b for b in beats if b is not None}) >= 2  # the heartbeat moved while training
@@ -133,6 +134,6 @@ def test_heartbeat_while_training_and_a_failed_job_stays_failed(
 
 
 def _admin() -> Any:
-    from service.security import Principal
+    from kiennghi.service.security import Principal
 
     return Principal(key_id=1, name="admin", role="admin")

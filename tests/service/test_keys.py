@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from kiennghi.catalog import load_catalog
 from kiennghi.cli import app as cli_app
+from kiennghi.service.app import create_app
+from kiennghi.service.config import ServiceConfig
 from kiennghi.settings import Settings
-from service.app import create_app
-from service.config import ServiceConfig
 from tests.service.conftest import Api, Clock, make_keys
 from tests.service.fakes import FakeClassifier
 

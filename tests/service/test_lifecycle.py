@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from kiennghi.catalog import load_catalog
+from kiennghi.service.app import create_app
 from kiennghi.settings import Settings
-from service.app import create_app
 from tests.service.conftest import Api, Clock, make_keys
 from tests.service.fakes import FakeClassifier
 
@@ -81,7 +81,7 @@ def test_coordinating_body_sees_and_acknowledges_but_cannot_answer(api: Api) -> 
     # Fertiliser: lead Sở NN&MT, coordinating Sở Công Thương (from the directory).
     code = api.submit("Phản ánh phân bón giả bán tràn lan tại chợ xã")["id"]
     services = api.services
-    from service.keys import create_key
+    from kiennghi.service.keys import create_key
 
     with services.unit() as repo:
         key = create_key(repo, services.catalog, "department", "so-cong-thuong", "ct", services.clock())[1]

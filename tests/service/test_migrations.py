@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from service.db import make_engine, upgrade
-from service.tables import Base
+from kiennghi.service.db import make_engine, upgrade
+from kiennghi.service.tables import Base
 
 
 def _differences(url: str) -> list[object]:
@@ -43,7 +43,7 @@ def _downgrade(engine: object, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
-    from service.db import migrations_dir
+    from kiennghi.service.db import migrations_dir
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))

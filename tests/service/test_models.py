@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from kiennghi.service.app import create_app
+from kiennghi.service.config import ServiceConfig
+from kiennghi.service.modelops import is_holdout
 from kiennghi.settings import Settings
-from service.app import create_app
-from service.config import ServiceConfig
-from service.modelops import is_holdout
 from tests.service.conftest import Clock, TrainedHome, copy_home, make_keys
 from tests.service.corpus import PLACES, TOPICS
 

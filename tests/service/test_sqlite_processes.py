@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from service.db import make_engine, upgrade
+from kiennghi.service.db import make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 3

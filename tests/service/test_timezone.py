@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 
 from kiennghi.catalog import load_catalog
 from kiennghi.errors import SettingsError
+from kiennghi.service.app import create_app
+from kiennghi.service.reports import EXPORT_COLUMNS
 from kiennghi.settings import Settings
 from kiennghi.timezone import load_zone, local_date
-from service.app import create_app
-from service.reports import EXPORT_COLUMNS
 from tests.service.conftest import Api, Clock, make_keys
 from tests.service.fakes import FakeClassifier
 

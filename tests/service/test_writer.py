@@ -13,16 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kiennghi.catalog import load_catalog
+from kiennghi.service.app import build_services
+from kiennghi.service.config import ServiceConfig
+from kiennghi.service.errors import FieldError
+from kiennghi.service.repository import Repository
+from kiennghi.service.security import Principal
+from kiennghi.service.services import Services
+from kiennghi.service.tables import Event, Petition, PetitionBody, PetitionClassification
+from kiennghi.service.workflow import Classifier, NewPetition, Workflow
+from kiennghi.service.writer import SubmitWriter
 from kiennghi.settings import Settings
-from service.app import build_services
-from service.config import ServiceConfig
-from service.errors import FieldError
-from service.repository import Repository
-from service.security import Principal
-from service.services import Services
-from service.tables import Event, Petition, PetitionBody, PetitionClassification
-from service.workflow import Classifier, NewPetition, Workflow
-from service.writer import SubmitWriter
 from tests.service.conftest import Api
 from tests.service.fakes import FakeClassifier
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from training.metrics import threshold_for_precision
+from kiennghi.training.metrics import threshold_for_precision
 
 
 def test_lowest_threshold_that_keeps_the_precision():

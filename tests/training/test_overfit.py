@@ -3,10 +3,10 @@
 import numpy as np
 
 from kiennghi.catalog import load_abbreviations
-from models.registry import ModelRegistry
+from kiennghi.models.registry import ModelRegistry
+from kiennghi.training.corpus import load_corpus
+from kiennghi.training.train import fit_model, load_config
 from tests.conftest import TINY
-from training.corpus import load_corpus
-from training.train import fit_model, load_config
 
 
 def test_overfit_save_reload_identical(tmp_path, tiny_corpus, tiny_config, catalog):
@@ -24,7 +24,7 @@ def test_overfit_save_reload_identical(tmp_path, tiny_corpus, tiny_config, catal
 
 
 def test_accentless_text_gets_the_same_answer(tiny_corpus, tiny_config, catalog):
-    from nlp.normalize import strip_diacritics
+    from kiennghi.nlp.normalize import strip_diacritics
 
     items = load_corpus(tiny_corpus, catalog)
     model = fit_model(items, load_config(tiny_config), load_abbreviations())
@@ -33,7 +33,7 @@ def test_accentless_text_gets_the_same_answer(tiny_corpus, tiny_config, catalog)
 
 
 def test_compact_weights_keep_the_probabilities(tiny_corpus, tiny_config, catalog):
-    from training.pipeline import build_pipeline, compact
+    from kiennghi.training.pipeline import build_pipeline, compact
 
     items = load_corpus(tiny_corpus, catalog)
     config = load_config(tiny_config)

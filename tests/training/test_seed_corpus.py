@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from kiennghi.resources import seed_corpus_dir
-from training.corpus import load_corpus
-from training.corpus_stats import corpus_stats
+from kiennghi.training.corpus import load_corpus, seed_corpus_dir
+from kiennghi.training.corpus_stats import corpus_stats
 
 
 @pytest.fixture(scope="module")

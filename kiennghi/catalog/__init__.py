@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiennghi.directory import Directory, load_directory
+from kiennghi.catalog.directory import Directory, load_directory
+from kiennghi.catalog.policy import Policy, load_policy
+from kiennghi.catalog.taxonomy import Taxonomy, load_taxonomy
 from kiennghi.errors import DataFileError
-from kiennghi.policy import Policy, load_policy
 from kiennghi.resources import bundled_data_path
 from kiennghi.settings import Settings
-from kiennghi.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["Catalog", "load_abbreviations", "load_catalog"]
 

@@ -22,8 +22,8 @@ socket errors, timeouts), the machine's load average (1 minute, at the end of th
 the start time (process start → /healthz and → /readyz 200).
 
     apt-get install -y wrk                                              # Debian/Ubuntu
-    python tests/benchmarks/bench_api.py                                # SQLite, 1 worker
-    python tests/benchmarks/bench_api.py --workers 2 \\
+    python benchmarks/bench_api.py                                # SQLite, 1 worker
+    python benchmarks/bench_api.py --workers 2 \\
         --database postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Not part of the test run. Only loopback traffic; needs Linux (/proc) and wrk.
@@ -211,10 +211,10 @@ def cli(env: dict[str, str], *args: str) -> str:
 def prepare_model(home: Path, corpus: Path | None) -> None:
     """Train the default pipeline config into ``home`` (the seed corpus unless told)."""
     from kiennghi.catalog import load_catalog
-    from kiennghi.resources import seed_corpus_dir
+    from kiennghi.models.registry import ModelRegistry
     from kiennghi.settings import Settings
-    from models.registry import ModelRegistry
-    from training.train import load_config, train_and_register
+    from kiennghi.training.corpus import seed_corpus_dir
+    from kiennghi.training.train import load_config, train_and_register
 
     settings = Settings.from_env({"KIENNGHI_HOME": str(home)})
     train_and_register(
@@ -258,7 +258,7 @@ def _cpu(level: dict[str, Any]) -> str:
 
 
 def table_rows(result: dict[str, Any]) -> list[list[str]]:
-    """Rows of the Vietnamese table (also used by tests/benchmarks/run.py)."""
+    """Rows of the Vietnamese table (also used by benchmarks/run.py)."""
     name = "SQLite" if result["database"] == "sqlite" else "PostgreSQL"
     rows = []
     for level in result["levels"]:

@@ -2,7 +2,7 @@
 
 Run from the repository root (not part of the default test run):
 
-    python tests/benchmarks/bench_core.py [--dev ../shared/data/real_petitions_dev.jsonl]
+    python benchmarks/bench_core.py [--dev ../shared/data/real_petitions_dev.jsonl]
                                           [--rows 20000] [--memory-rows 50000 200000]
                                           [--out docs/benchmarks-core.md]
 
@@ -29,13 +29,13 @@ from threadpoolctl import threadpool_limits
 
 from kiennghi.batch import classify_file
 from kiennghi.catalog import load_abbreviations, load_catalog
-from kiennghi.loader import open_classifier, open_registry
-from kiennghi.resources import seed_corpus_dir
+from kiennghi.models.registry import open_registry
+from kiennghi.nlp.normalize import strip_diacritics
 from kiennghi.settings import Settings
-from nlp.normalize import strip_diacritics
-from training.corpus import load_corpus, load_labelled
-from training.metrics import score
-from training.train import fit_model, load_config
+from kiennghi.training.bootstrap import open_classifier
+from kiennghi.training.corpus import load_corpus, load_labelled, seed_corpus_dir
+from kiennghi.training.metrics import score
+from kiennghi.training.train import fit_model, load_config
 
 
 def _median_time(fn, repeat: int) -> tuple[float, float]:
@@ -200,7 +200,7 @@ def main() -> None:
         f"Tải máy khi đo (loadavg 1 phút): {load:.1f} trên {os.cpu_count()} lõi — thời gian thực tăng "
         f"khi máy bận, thời gian CPU thì không. Đo ngày {date.today():%Y-%m-%d} "
         f"({os.cpu_count()} lõi, Python {platform.python_version()}); mô hình {version}; "
-        f"lệnh: `python tests/benchmarks/bench_core.py`"
+        f"lệnh: `python benchmarks/bench_core.py`"
     )
     lines = [
         "# Benchmark lõi phân loại",
@@ -220,7 +220,7 @@ def main() -> None:
 def _default_config_path() -> Path:
     from importlib.resources import files
 
-    return Path(str(files("training") / "configs" / "default.yaml"))
+    return Path(str(files("kiennghi.training") / "configs" / "default.yaml"))
 
 
 if __name__ == "__main__":

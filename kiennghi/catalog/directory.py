@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from kiennghi.catalog.taxonomy import Taxonomy
 from kiennghi.errors import DirectoryError, UnknownCodeError
-from kiennghi.taxonomy import Taxonomy
 
 __all__ = ["Assignment", "Body", "Directory", "DirectoryRow", "load_bodies", "load_directory"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from kiennghi.catalog.taxonomy import Taxonomy
 from kiennghi.errors import DataFileError
-from kiennghi.taxonomy import Taxonomy
 
 __all__ = ["Policy", "load_policy"]
 

@@ -2,14 +2,14 @@
 
 Run from the repository root (not part of the default test run; needs ``pip install -e '.[dev,bench]'``):
 
-    python -m tests.benchmarks                       # everything, bounded defaults (minutes)
-    python -m tests.benchmarks --parts accuracy speed --out /tmp/b.md
-    python -m tests.benchmarks --train-sizes 1000 10000 100000 --rows 50000 --api-duration 10
+    python -m benchmarks                       # everything, bounded defaults (minutes)
+    python -m benchmarks --parts accuracy speed --out /tmp/b.md
+    python -m benchmarks --train-sizes 1000 10000 100000 --rows 50000 --api-duration 10
 
 Prints each table as it is measured and writes them all as Markdown (default docs/benchmarks.md).
 Reuses, rather than rewrites: training/compare.py (cross-validation and dev-set scoring of every
-candidate), tests/benchmarks/bench_core.py (subprocess timing and peak memory) and
-tests/benchmarks/bench_api.py (the loopback API load, driven by wrk, one run per backend).
+candidate), benchmarks/bench_core.py (subprocess timing and peak memory) and
+benchmarks/bench_api.py (the loopback API load, driven by wrk, one run per backend).
 Only loopback traffic; nothing reaches the network.
 """
 
@@ -33,7 +33,7 @@ from typing import Any
 
 PARTS = ("accuracy", "speed", "training", "api")
 PEERS = ("keyword-rules", "tfidf-svm-raw", "underthesea-core", "fasttext", "kiennghi")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -50,10 +50,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 # -- accuracy ------------------------------------------------------------------------------------
 def accuracy(dev_path: Path, folds: int) -> list[str]:
     from kiennghi.catalog import load_catalog
-    from kiennghi.resources import seed_corpus_dir
     from kiennghi.settings import Settings
-    from training.compare import candidates, evaluate_candidate
-    from training.corpus import load_corpus, load_labelled
+    from kiennghi.training.compare import candidates, evaluate_candidate
+    from kiennghi.training.corpus import load_corpus, load_labelled, seed_corpus_dir
 
     catalog = load_catalog(Settings.from_env({"KIENNGHI_HOME": tempfile.mkdtemp()}))
     items = load_corpus(seed_corpus_dir(), catalog)
@@ -94,8 +93,8 @@ def _pinned_batch(home: str, source: str, target: str, cpu: int, barrier: Any, o
     from threadpoolctl import threadpool_limits
 
     from kiennghi.batch import classify_file
-    from kiennghi.loader import open_classifier
     from kiennghi.settings import Settings
+    from kiennghi.training.bootstrap import open_classifier
 
     classifier = open_classifier(Settings.from_env({"KIENNGHI_HOME": home}))
     with threadpool_limits(1):
@@ -106,7 +105,7 @@ def _pinned_batch(home: str, source: str, target: str, cpu: int, barrier: Any, o
 
 
 def _batch_rate(home: Path, work: Path, texts: list[str], rows: int, cpus: list[int]) -> float:
-    from tests.benchmarks.bench_core import _write_rows
+    from benchmarks.bench_core import _write_rows
 
     ctx = multiprocessing.get_context("fork")
     barrier, out = ctx.Barrier(len(cpus)), ctx.Queue()
@@ -128,12 +127,11 @@ def _batch_rate(home: Path, work: Path, texts: list[str], rows: int, cpus: list[
 def speed(home: Path, rows: int, memory_rows: list[int]) -> list[str]:
     from threadpoolctl import threadpool_limits
 
+    from benchmarks.bench_core import _cli, _write_rows
     from kiennghi.catalog import load_catalog
-    from kiennghi.loader import open_classifier
-    from kiennghi.resources import seed_corpus_dir
     from kiennghi.settings import Settings
-    from tests.benchmarks.bench_core import _cli, _write_rows
-    from training.corpus import load_corpus
+    from kiennghi.training.bootstrap import open_classifier
+    from kiennghi.training.corpus import load_corpus, seed_corpus_dir
 
     settings = Settings.from_env({"KIENNGHI_HOME": str(home)})
     start = time.perf_counter()
@@ -185,10 +183,10 @@ _FIT = """
 import json, random, resource, sys, time
 from threadpoolctl import threadpool_limits
 from kiennghi.catalog import load_abbreviations, load_catalog
-from kiennghi.resources import seed_corpus_dir
+from kiennghi.training.corpus import seed_corpus_dir
 from kiennghi.settings import Settings
-from training.corpus import load_corpus
-from training.train import fit_model, load_config
+from kiennghi.training.corpus import load_corpus
+from kiennghi.training.train import fit_model, load_config
 n = int(sys.argv[1])
 items = load_corpus(seed_corpus_dir(), load_catalog(Settings.from_env({"KIENNGHI_HOME": "/nonexistent"})))
 rng = random.Random(n)
@@ -237,9 +235,9 @@ def _postgres_reachable(url: str) -> bool:
 
 def api(home: Path, clients: list[int], duration: float, postgres: str | None,
         pg_workers: int, sqlite_workers: list[int]) -> list[str]:
-    from kiennghi.loader import open_classifier
+    from benchmarks.bench_api import TABLE_HEADER, table_rows
     from kiennghi.settings import Settings
-    from tests.benchmarks.bench_api import TABLE_HEADER, table_rows
+    from kiennghi.training.bootstrap import open_classifier
 
     settings = Settings.from_env({"KIENNGHI_HOME": str(home)})
     open_classifier(settings)  # the registry bench_api.py copies
@@ -254,7 +252,7 @@ def api(home: Path, clients: list[int], duration: float, postgres: str | None,
         notes.append(f"PostgreSQL không kết nối được ({postgres}); bỏ qua.")
     rows: list[list[str]] = []
     for label, extra in backends:
-        cmd = [sys.executable, str(ROOT / "tests" / "benchmarks" / "bench_api.py"), "--json",
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "bench_api.py"), "--json",
                "--clients", *map(str, clients), "--duration", str(duration),
                "--models", str(settings.registry_dir), *extra]
         done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=1200)
@@ -270,7 +268,7 @@ def api(home: Path, clients: list[int], duration: float, postgres: str | None,
         "## Tải API qua loopback",
         "",
         "`POST /api/v1/petitions` (phân loại + giao + lưu), tải tạo bằng `wrk` "
-        "(`tests/benchmarks/bench_api.py`, kết nối keep-alive): vòng kín ở mỗi mức client (mỗi "
+        "(`benchmarks/bench_api.py`, kết nối keep-alive): vòng kín ở mỗi mức client (mỗi "
         "client gửi yêu cầu tiếp theo ngay khi nhận trả lời; độ trễ ≈ số client / thông lượng), rồi "
         "32 client có thời gian nghỉ ngẫu nhiên nhắm 300 yêu cầu/s; "
         f"{duration:g} s mỗi mức sau 2 s khởi động; máy chủ `kiennghi serve` với mô hình mặc định "
@@ -322,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sections.append(section)
     import sklearn
 
-    command = " ".join(["python -m tests.benchmarks", *(argv if argv is not None else sys.argv[1:])])
+    command = " ".join(["python -m benchmarks", *(argv if argv is not None else sys.argv[1:])])
     load = os.getloadavg()[1]
     header = [
         "# Benchmark kiennghi",

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from kiennghi.assigner import Classification, assign
+from kiennghi.assignment import Classification, assign
 from kiennghi.catalog import Catalog
-from models.registry import LoadedModel
+from kiennghi.models.registry import LoadedModel
 
 __all__ = ["MAX_TEXT_CHARS", "PetitionClassifier", "TextError", "check_text"]
 

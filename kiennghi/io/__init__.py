@@ -1,0 +1,1 @@
+"""Readers and writers of the files people hand in and take away (CSV, XLSX, JSONL)."""
