@@ -173,10 +173,34 @@ def pids_cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
-def run_wrk(wrk: str, script: Path, port: int, key: str, clients: int, seconds: float,
-            think_ms: float = 0.0, seed: int = 0) -> dict[str, Any]:
-    cmd = [wrk, "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
-           "-s", str(script), f"http://127.0.0.1:{port}", "--", key, f"{think_ms:g}", str(seed)]
+def run_wrk(
+    wrk: str,
+    script: Path,
+    port: int,
+    key: str,
+    clients: int,
+    seconds: float,
+    think_ms: float = 0.0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    cmd = [
+        wrk,
+        "-t",
+        str(min(2, clients)),
+        "-c",
+        str(clients),
+        "-d",
+        f"{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}",
+        "--",
+        key,
+        f"{think_ms:g}",
+        str(seed),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     lines = [line for line in done.stdout.splitlines() if line.startswith("KN_RESULT ")]
     if done.returncode != 0 or not lines:
@@ -246,8 +270,19 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, started: float) -> t
     return live or ready, ready
 
 
-TABLE_HEADER = ["Cơ sở dữ liệu", "Tiến trình", "Client", "Yêu cầu/s", "p50 ms", "p95 ms", "p99 ms",
-                "CPU máy chủ ms/yêu cầu", "Lỗi / tổng", "Tải máy (1 phút)", "Sẵn sàng sau (s)"]
+TABLE_HEADER = [
+    "Cơ sở dữ liệu",
+    "Tiến trình",
+    "Client",
+    "Yêu cầu/s",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "CPU máy chủ ms/yêu cầu",
+    "Lỗi / tổng",
+    "Tải máy (1 phút)",
+    "Sẵn sàng sau (s)",
+]
 
 
 def _cpu(level: dict[str, Any]) -> str:
@@ -265,10 +300,21 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
         clients = str(level["clients"])
         if level["think_ms"]:
             clients += f", nghỉ {level['think_ms']:.0f} ms (≈{level['target_rps']:g}/s)"
-        rows.append([name, str(result["workers"]), clients, f"{level['rps']:.0f}",
-                     f"{level['p50_ms']:.1f}", f"{level['p95_ms']:.1f}", f"{level['p99_ms']:.1f}",
-                     _cpu(level), f"{level['errors']}/{level['requests']}",
-                     f"{level['load']:.1f}", f"{result['start_ready_s']:.2f}"])
+        rows.append(
+            [
+                name,
+                str(result["workers"]),
+                clients,
+                f"{level['rps']:.0f}",
+                f"{level['p50_ms']:.1f}",
+                f"{level['p95_ms']:.1f}",
+                f"{level['p99_ms']:.1f}",
+                _cpu(level),
+                f"{level['errors']}/{level['requests']}",
+                f"{level['load']:.1f}",
+                f"{result['start_ready_s']:.2f}",
+            ]
+        )
     return rows
 
 
@@ -276,11 +322,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite file in a temp home)")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32],
-                        help="closed-loop levels (concurrent connections)")
+    parser.add_argument(
+        "--clients",
+        type=int,
+        nargs="+",
+        default=[1, 8, 32],
+        help="closed-loop levels (concurrent connections)",
+    )
     parser.add_argument("--concurrency", type=int, default=32, help="connections of the paced phase")
-    parser.add_argument("--rate", type=float, default=300.0,
-                        help="requests/s the paced phase aims at (0: no paced phase)")
+    parser.add_argument(
+        "--rate", type=float, default=300.0, help="requests/s the paced phase aims at (0: no paced phase)"
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per level (≤ 60)")
     parser.add_argument("--corpus", type=Path, help="training data for the model")
     parser.add_argument("--models", type=Path, help="reuse this registry folder (models/)")
@@ -319,9 +371,20 @@ def main() -> None:
         port = free_port()
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "kiennghi.cli", "serve", "--port", str(port),
-             "--workers", str(args.workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "kiennghi.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         live, ready = wait_ready(process, port, started)
         # Warm up every worker (first requests fill caches) before measuring.
@@ -330,6 +393,7 @@ def main() -> None:
         if args.rate > 0:
             plan.append((args.concurrency, 1000.0 * args.concurrency / args.rate, args.rate))
         levels = []
+
         def measure(clients: int, think_ms: float, target: float, seed: int) -> dict[str, Any]:
             backends = database_backends(process.pid, args.database) if schema else []
             cpu0, db0 = group_cpu_seconds(process.pid), pids_cpu_seconds(backends)
@@ -339,9 +403,14 @@ def main() -> None:
             # Server CPU per request does not depend on what else the machine runs: the cores
             # divided by it bound the requests/s of an otherwise idle machine.
             requests = max(1, level["requests"])
-            level.update(clients=clients, think_ms=round(think_ms, 1), target_rps=target,
-                         load=os.getloadavg()[0], server_cpu_ms_per_req=round(1000 * cpu / requests, 2),
-                         database_cpu_ms_per_req=round(1000 * db_cpu / requests, 2) if schema else None)
+            level.update(
+                clients=clients,
+                think_ms=round(think_ms, 1),
+                target_rps=target,
+                load=os.getloadavg()[0],
+                server_cpu_ms_per_req=round(1000 * cpu / requests, 2),
+                database_cpu_ms_per_req=round(1000 * db_cpu / requests, 2) if schema else None,
+            )
             return level
 
         levels = []
@@ -367,9 +436,11 @@ def main() -> None:
         if args.json:
             print(json.dumps(result))
         else:
-            print(f"`kiennghi serve` ({args.workers} tiến trình, {result['database']}): lắng nghe sau "
-                  f"{live:.2f} s, /readyz sẵn sàng sau {ready:.2f} s; wrk {duration:g} s mỗi mức; "
-                  f"máy {os.cpu_count()} lõi\n")
+            print(
+                f"`kiennghi serve` ({args.workers} tiến trình, {result['database']}): lắng nghe sau "
+                f"{live:.2f} s, /readyz sẵn sàng sau {ready:.2f} s; wrk {duration:g} s mỗi mức; "
+                f"máy {os.cpu_count()} lõi\n"
+            )
             print("| " + " | ".join(TABLE_HEADER) + " |")
             print("|" + " --- |" * len(TABLE_HEADER))
             for row in table_rows(result):

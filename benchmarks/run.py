@@ -62,13 +62,25 @@ def accuracy(dev_path: Path, folds: int) -> list[str]:
         start = time.perf_counter()
         result = evaluate_candidate(candidate, items, dev, catalog, folds=folds)
         print(f"  {candidate.name}: {time.perf_counter() - start:.0f} s", flush=True)
-        for label, r in (("kho mẫu, KĐC", result.cv), ("thật, có dấu", result.dev),
-                         ("thật, bỏ dấu", result.dev_accentless)):
+        for label, r in (
+            ("kho mẫu, KĐC", result.cv),
+            ("thật, có dấu", result.dev),
+            ("thật, bỏ dấu", result.dev_accentless),
+        ):
             if r is None:
                 continue
-            rows.append([candidate.name, label, _pct(r.lead_accuracy), _pct(r.lead_top3_accuracy),
-                         f"{r.lead_macro_f1:.3f}", _pct(r.auto_precision), _pct(r.auto_coverage),
-                         f"{r.ece:.3f}"])
+            rows.append(
+                [
+                    candidate.name,
+                    label,
+                    _pct(r.lead_accuracy),
+                    _pct(r.lead_top3_accuracy),
+                    f"{r.lead_macro_f1:.3f}",
+                    _pct(r.auto_precision),
+                    _pct(r.auto_coverage),
+                    f"{r.ece:.3f}",
+                ]
+            )
     threshold = catalog.policy.review_threshold
     return [
         "## Độ chính xác: kiennghi và các cách tỉnh tự làm được",
@@ -81,8 +93,19 @@ def accuracy(dev_path: Path, folds: int) -> list[str]:
         f"{threshold:g} (độ chính xác của phần tự giao, và tỷ lệ được tự giao); ECE = sai số "
         "hiệu chỉnh. underthesea-core chỉ trả về nhãn đầu nên top-3 của nó không có nghĩa.",
         "",
-        *_table(["Ứng viên", "Tập", "Đúng %", "Top-3 %", "Macro-F1", "Tự giao: chính xác %",
-                 "Tự giao: tỷ lệ %", "ECE"], rows),
+        *_table(
+            [
+                "Ứng viên",
+                "Tập",
+                "Đúng %",
+                "Top-3 %",
+                "Macro-F1",
+                "Tự giao: chính xác %",
+                "Tự giao: tỷ lệ %",
+                "ECE",
+            ],
+            rows,
+        ),
     ]
 
 
@@ -114,8 +137,12 @@ def _batch_rate(home: Path, work: Path, texts: list[str], rows: int, cpus: list[
     for n, cpu in enumerate(cpus):
         source = work / f"part-{n}.jsonl"
         _write_rows(source, texts[n:] + texts[:n], share)
-        procs.append(ctx.Process(target=_pinned_batch, args=(
-            str(home), str(source), str(work / f"part-{n}.out.jsonl"), cpu, barrier, out)))
+        procs.append(
+            ctx.Process(
+                target=_pinned_batch,
+                args=(str(home), str(source), str(work / f"part-{n}.out.jsonl"), cpu, barrier, out),
+            )
+        )
     for p in procs:
         p.start()
     elapsed = [out.get(timeout=900) for _ in procs]
@@ -142,12 +169,22 @@ def speed(home: Path, rows: int, memory_rows: list[int]) -> list[str]:
     cpus = sorted(os.sched_getaffinity(0))
     out: list[list[Any]] = []
     one = statistics.median(_batch_rate(home, work, texts, rows, cpus[:1]) for _ in range(3))
-    out.append([f"Phân loại cả tệp, 1 lõi ({rows:,} kiến nghị JSONL→JSONL, median 3 lần)",
-                f"{one:,.0f} kiến nghị/s", "≥ 1.000 kiến nghị/s"])
+    out.append(
+        [
+            f"Phân loại cả tệp, 1 lõi ({rows:,} kiến nghị JSONL→JSONL, median 3 lần)",
+            f"{one:,.0f} kiến nghị/s",
+            "≥ 1.000 kiến nghị/s",
+        ]
+    )
     if len(cpus) >= 2:
         two = statistics.median(_batch_rate(home, work, texts, rows, cpus[:2]) for _ in range(3))
-        out.append(["Phân loại cả tệp, 2 lõi (2 tiến trình, mỗi tiến trình nửa tệp, median 3 lần)",
-                    f"{two:,.0f} kiến nghị/s (×{two / one:.2f})", "–"])
+        out.append(
+            [
+                "Phân loại cả tệp, 2 lõi (2 tiến trình, mỗi tiến trình nửa tệp, median 3 lần)",
+                f"{two:,.0f} kiến nghị/s (×{two / one:.2f})",
+                "–",
+            ]
+        )
     rng = random.Random(7)
     sample = rng.sample(texts, 300)
     latencies = []
@@ -158,23 +195,38 @@ def speed(home: Path, rows: int, memory_rows: list[int]) -> list[str]:
             classifier.classify([text])
             latencies.append(1000 * (time.perf_counter() - t))
     latencies.sort()
-    out.append(["Độ trễ một kiến nghị (gọi trong tiến trình, 300 kiến nghị): p50 / p95 / p99",
-                f"{latencies[150]:.1f} / {latencies[284]:.1f} / {latencies[296]:.1f} ms", "–"])
+    out.append(
+        [
+            "Độ trễ một kiến nghị (gọi trong tiến trình, 300 kiến nghị): p50 / p95 / p99",
+            f"{latencies[150]:.1f} / {latencies[284]:.1f} / {latencies[296]:.1f} ms",
+            "–",
+        ]
+    )
     small = work / "small.jsonl"
     _write_rows(small, texts, 10)
     cold = statistics.median(
-        _cli(home, "classify", str(small), "-o", str(work / "s.jsonl"))[0] for _ in range(3))
-    out.append(["Khởi động nguội `kiennghi classify` 10 dòng (tiến trình mới, median 3 lần)",
-                f"{cold:.2f} s", "≤ 3 s"])
-    out.append(["Lần dùng đầu tiên: xây dựng mô hình mặc định từ kho mẫu",
-                f"{first:.1f} s", "–"])
+        _cli(home, "classify", str(small), "-o", str(work / "s.jsonl"))[0] for _ in range(3)
+    )
+    out.append(
+        [
+            "Khởi động nguội `kiennghi classify` 10 dòng (tiến trình mới, median 3 lần)",
+            f"{cold:.2f} s",
+            "≤ 3 s",
+        ]
+    )
+    out.append(["Lần dùng đầu tiên: xây dựng mô hình mặc định từ kho mẫu", f"{first:.1f} s", "–"])
     for n in memory_rows:
         big = work / f"big-{n}.jsonl"
         _write_rows(big, texts, n)
         _, peak, _ = _cli(home, "classify", str(big), "-o", str(work / f"big-{n}.csv"))
         big.unlink()
-        out.append([f"Bộ nhớ đỉnh `kiennghi classify` {n:,} dòng → CSV", f"{peak} MB",
-                    "≤ 500 MB, không tăng theo số dòng"])
+        out.append(
+            [
+                f"Bộ nhớ đỉnh `kiennghi classify` {n:,} dòng → CSV",
+                f"{peak} MB",
+                "≤ 500 MB, không tăng theo số dòng",
+            ]
+        )
     return ["## Tốc độ và bộ nhớ", "", *_table(["Chỉ số", "Đo được", "Mục tiêu"], out)]
 
 
@@ -202,11 +254,11 @@ print(json.dumps({"seconds": d, "peak_mb": resource.getrusage(resource.RUSAGE_SE
 def training(sizes: list[int]) -> list[str]:
     rows = []
     for n in sizes:
-        done = subprocess.run([sys.executable, "-c", _FIT, str(n)], capture_output=True, text=True,
-                              check=True, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, "-c", _FIT, str(n)], capture_output=True, text=True, check=True, cwd=ROOT
+        )
         r = json.loads(done.stdout.strip().splitlines()[-1])
-        rows.append([f"{n:,}", f"{r['seconds']:.1f}", f"{1000 * r['seconds'] / n:.2f}",
-                     r["peak_mb"]])
+        rows.append([f"{n:,}", f"{r['seconds']:.1f}", f"{1000 * r['seconds'] / n:.2f}", r["peak_mb"]])
         print(f"  fit {n:,}: {r['seconds']:.1f} s, {r['peak_mb']} MB", flush=True)
     return [
         "## Thời gian huấn luyện theo cỡ kho",
@@ -233,8 +285,14 @@ def _postgres_reachable(url: str) -> bool:
         return False
 
 
-def api(home: Path, clients: list[int], duration: float, postgres: str | None,
-        pg_workers: int, sqlite_workers: list[int]) -> list[str]:
+def api(
+    home: Path,
+    clients: list[int],
+    duration: float,
+    postgres: str | None,
+    pg_workers: int,
+    sqlite_workers: list[int],
+) -> list[str]:
     from benchmarks.bench_api import TABLE_HEADER, table_rows
     from kiennghi.settings import Settings
     from kiennghi.training.bootstrap import open_classifier
@@ -246,15 +304,25 @@ def api(home: Path, clients: list[int], duration: float, postgres: str | None,
     ]
     notes = []
     if postgres and _postgres_reachable(postgres):
-        backends.append((f"PostgreSQL, {pg_workers} tiến trình",
-                         ["--database", postgres, "--workers", str(pg_workers)]))
+        backends.append(
+            (f"PostgreSQL, {pg_workers} tiến trình", ["--database", postgres, "--workers", str(pg_workers)])
+        )
     else:
         notes.append(f"PostgreSQL không kết nối được ({postgres}); bỏ qua.")
     rows: list[list[str]] = []
     for label, extra in backends:
-        cmd = [sys.executable, str(ROOT / "benchmarks" / "bench_api.py"), "--json",
-               "--clients", *map(str, clients), "--duration", str(duration),
-               "--models", str(settings.registry_dir), *extra]
+        cmd = [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_api.py"),
+            "--json",
+            "--clients",
+            *map(str, clients),
+            "--duration",
+            str(duration),
+            "--models",
+            str(settings.registry_dir),
+            *extra,
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=1200)
         if done.returncode != 0:
             rows.append([label, "lỗi", done.stderr.strip()[-160:], *["–"] * (len(TABLE_HEADER) - 3)])
@@ -262,8 +330,10 @@ def api(home: Path, clients: list[int], duration: float, postgres: str | None,
         result = json.loads(done.stdout.strip().splitlines()[-1])
         rows += table_rows(result)
         for level in result["levels"]:
-            print(f"  {label}, {level['clients']} clients: {level['rps']} req/s, p99 {level['p99_ms']} ms",
-                  flush=True)
+            print(
+                f"  {label}, {level['clients']} clients: {level['rps']} req/s, p99 {level['p99_ms']} ms",
+                flush=True,
+            )
     return [
         "## Tải API qua loopback",
         "",
@@ -288,12 +358,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds (5 in compare.py)")
     parser.add_argument("--rows", type=int, default=20_000, help="rows of the batch-speed file")
     parser.add_argument("--memory-rows", type=int, nargs="*", default=[50_000])
-    parser.add_argument("--train-sizes", type=int, nargs="*", default=[1_000, 3_000, 10_000],
-                        help="corpus sizes to time training on (add 30000 100000 for the long run)")
+    parser.add_argument(
+        "--train-sizes",
+        type=int,
+        nargs="*",
+        default=[1_000, 3_000, 10_000],
+        help="corpus sizes to time training on (add 30000 100000 for the long run)",
+    )
     parser.add_argument("--clients", type=int, nargs="*", default=[1, 8, 32])
     parser.add_argument("--api-duration", type=float, default=5.0, help="seconds per level (≤ 30)")
-    parser.add_argument("--postgres", default=os.environ.get("KIENNGHI_BENCH_POSTGRES", PG_DEFAULT),
-                        help="PostgreSQL URL for the API part ('' to skip)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("KIENNGHI_BENCH_POSTGRES", PG_DEFAULT),
+        help="PostgreSQL URL for the API part ('' to skip)",
+    )
     parser.add_argument("--pg-workers", type=int, default=2)
     parser.add_argument("--sqlite-workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
@@ -314,8 +392,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         elif part == "training":
             section = training(args.train_sizes)
         else:
-            section = api(home, args.clients, min(args.api_duration, 30.0), args.postgres or None,
-                          args.pg_workers, args.sqlite_workers)
+            section = api(
+                home,
+                args.clients,
+                min(args.api_duration, 30.0),
+                args.postgres or None,
+                args.pg_workers,
+                args.sqlite_workers,
+            )
         print("\n".join(section) + "\n", flush=True)
         sections.append(section)
     import sklearn

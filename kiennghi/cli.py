@@ -360,15 +360,26 @@ def _model_summary(meta: dict[str, Any], folder: Path, active: bool) -> Table:
         if not result:
             rows.append((title, "không chạy (mô hình dựng nhanh lần đầu; `kiennghi train` có chạy)"))
             continue
-        rows.append((title, f"đúng chủ trì {result['lead_accuracy']:.1%}, trong 3 gợi ý "
-                            f"{result['lead_top3_accuracy']:.1%}, ECE {result['ece']:.3f} "
-                            f"({result['n']} kiến nghị)"))
+        rows.append(
+            (
+                title,
+                f"đúng chủ trì {result['lead_accuracy']:.1%}, trong 3 gợi ý "
+                f"{result['lead_top3_accuracy']:.1%}, ECE {result['ece']:.3f} "
+                f"({result['n']} kiến nghị)",
+            )
+        )
     serving = meta.get("serving") or {}
     rows += [
-        ("Tệp mô hình", f"model.joblib {meta.get('size_bytes', 0) / 1e6:.1f} MB, "
-                        f"sha256 {meta.get('sha256', '')[:12]}…"),
-        ("Dạng mảng để phân loại", f"serving.npz {serving['size_bytes'] / 1e6:.1f} MB" if serving
-         else "không có (phân loại qua pipeline scikit-learn)"),
+        (
+            "Tệp mô hình",
+            f"model.joblib {meta.get('size_bytes', 0) / 1e6:.1f} MB, sha256 {meta.get('sha256', '')[:12]}…",
+        ),
+        (
+            "Dạng mảng để phân loại",
+            f"serving.npz {serving['size_bytes'] / 1e6:.1f} MB"
+            if serving
+            else "không có (phân loại qua pipeline scikit-learn)",
+        ),
         ("Thư viện", ", ".join(f"{k} {v}" for k, v in (meta.get("libraries") or {}).items())),
         ("Mã nguồn", str(meta.get("code_version", "–"))),
         ("Thư mục", str(folder)),

@@ -11,4 +11,3 @@ __all__ = ["bundled_data_path"]
 def bundled_data_path(name: str) -> Path:
     """Path of a file in ``kiennghi/data`` (e.g. ``"taxonomy.yaml"``)."""
     return Path(str(files("kiennghi") / "data" / name))
-

@@ -48,8 +48,14 @@ class _Vocabulary:
 
     __slots__ = ("analyze", "columns", "idf", "offset", "sublinear")
 
-    def __init__(self, analyze: Callable[[str], list[str]], terms: list[str], idf: np.ndarray | None,
-                 sublinear: bool, offset: int) -> None:
+    def __init__(
+        self,
+        analyze: Callable[[str], list[str]],
+        terms: list[str],
+        idf: np.ndarray | None,
+        sublinear: bool,
+        offset: int,
+    ) -> None:
         self.analyze = analyze
         self.columns = {t: j for j, t in enumerate(terms, start=offset)}  # term → column of the union
         self.idf = idf
@@ -111,8 +117,13 @@ class CompiledModel:
         for fold in spec["folds"]:
             width = len(fold["index"])
             self._folds.append(
-                (slice(start, start + width), np.asarray(fold["index"]), arrays[f"a{len(self._folds)}"],
-                 arrays[f"b{len(self._folds)}"], arrays[f"intercept{len(self._folds)}"])
+                (
+                    slice(start, start + width),
+                    np.asarray(fold["index"]),
+                    arrays[f"a{len(self._folds)}"],
+                    arrays[f"b{len(self._folds)}"],
+                    arrays[f"intercept{len(self._folds)}"],
+                )
             )
             start += width
 
@@ -249,11 +260,17 @@ def _arrays(pipeline: Any) -> dict[str, np.ndarray] | None:
         arrays[f"terms{i}"] = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
         if v.use_idf:
             arrays[f"idf{i}"] = np.asarray(v.idf_)
-        vectorizers.append({
-            "name": name, "kind": v.analyzer, "ngram_range": list(v.ngram_range), "preprocessor": prep,
-            "token_pattern": v.token_pattern if v.analyzer == "word" else None,
-            "sublinear": bool(v.sublinear_tf), "size": len(terms),
-        })
+        vectorizers.append(
+            {
+                "name": name,
+                "kind": v.analyzer,
+                "ngram_range": list(v.ngram_range),
+                "preprocessor": prep,
+                "token_pattern": v.token_pattern if v.analyzer == "word" else None,
+                "sublinear": bool(v.sublinear_tf),
+                "size": len(terms),
+            }
+        )
     coefs, folds = [], []
     for k, cc in enumerate(calibrated.calibrated_classifiers_):
         linear = cc.estimator

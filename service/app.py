@@ -119,8 +119,7 @@ def build_services(
     from kiennghi.service.services import Services, utc_now
     from kiennghi.training.corpus import load_labelled
 
-    engine = make_engine(database_url(settings), pool_size=config.db_pool_size,
-                         timeout=config.db_timeout)
+    engine = make_engine(database_url(settings), pool_size=config.db_pool_size, timeout=config.db_timeout)
     if migrate:
         upgrade(engine)
     if provider is None:

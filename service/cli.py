@@ -184,8 +184,16 @@ def keys_list() -> None:
         table.add_column(header)
     for k in keys:
         revoked = f"{_when(k.revoked_at, zone)} bởi {k.revoked_by}" if k.revoked else ""
-        cells = (str(k.id), k.prefix, k.name, k.role, k.department or "", _when(k.created_at, zone),
-                 _when(k.last_used_at, zone), revoked)
+        cells = (
+            str(k.id),
+            k.prefix,
+            k.name,
+            k.role,
+            k.department or "",
+            _when(k.created_at, zone),
+            _when(k.last_used_at, zone),
+            revoked,
+        )
         # Names and identities are data, not rich markup ("[admin]" would vanish).
         table.add_row(*(escape(c) for c in cells), style="dim" if k.revoked else None)
     Console(width=200).print(table)

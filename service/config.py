@@ -54,6 +54,7 @@ class ServiceConfig:
             timeout=timedelta(seconds=self.retrain_timeout),
             heartbeat_timeout=timedelta(seconds=self.retrain_heartbeat_timeout),
         )
+
     # Most single submits the writer stores in one transaction (group commit); 1 turns it off.
     submit_batch: int = 64
 

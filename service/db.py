@@ -135,9 +135,7 @@ class _SqliteWriters:
                 self.lock.release()
 
 
-def make_engine(
-    url: str, schema: str | None = None, pool_size: int = 10, timeout: float = 10.0
-) -> Engine:
+def make_engine(url: str, schema: str | None = None, pool_size: int = 10, timeout: float = 10.0) -> Engine:
     """An engine tuned for the service; ``schema`` (PostgreSQL only) isolates a test run.
 
     ``timeout``: seconds a statement waits for SQLite's write lock, or for a PostgreSQL
@@ -145,12 +143,18 @@ def make_engine(
     """
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": timeout},
-            pool_size=pool_size, max_overflow=20,
+            url,
+            connect_args={"check_same_thread": False, "timeout": timeout},
+            pool_size=pool_size,
+            max_overflow=20,
         )
         database = make_url(url).database
-        on_disk = (fcntl is not None and bool(database) and database != ":memory:"
-                   and not database.startswith("file:"))
+        on_disk = (
+            fcntl is not None
+            and bool(database)
+            and database != ":memory:"
+            and not database.startswith("file:")
+        )
         writers = _SqliteWriters(Path(f"{database}.writer-lock") if on_disk else None, timeout)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(timeout * 1000)))
         event.listen(engine, "begin", writers.begin)
@@ -161,7 +165,11 @@ def make_engine(
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
     return create_engine(
-        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, pool_timeout=timeout,
+        url,
+        pool_size=pool_size,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=timeout,
         connect_args=connect_args,
     )
 

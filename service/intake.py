@@ -240,7 +240,7 @@ def upload_file(
     ]
     stored = []
     for start in range(0, len(submissions), UPLOAD_CHUNK):  # bounded statement size
-        stored += workflow.submit_many(submissions[start:start + UPLOAD_CHUNK])
+        stored += workflow.submit_many(submissions[start : start + UPLOAD_CHUNK])
     for (number, _item, _key), result, petition in zip(fresh, results, stored, strict=True):
         report.created += 1
         outcome[number] = {

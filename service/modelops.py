@@ -216,8 +216,12 @@ def run_retrain(
         with unit_of_work() as repo:
             train, held = labelled_decisions(repo, catalog)
             started = repo.update_job(
-                job_id, when_status=("queued",), status="running", n_corrections=len(train),
-                message="Đang huấn luyện", heartbeat_at=clock(),
+                job_id,
+                when_status=("queued",),
+                status="running",
+                n_corrections=len(train),
+                message="Đang huấn luyện",
+                heartbeat_at=clock(),
             )
         if not started:
             return  # declared failed while queued
@@ -248,8 +252,11 @@ def run_retrain(
     except Exception as e:  # a background job must record any failure, not die silently
         with unit_of_work() as repo:
             repo.update_job(
-                job_id, when_status=("queued", "running"), status="failed",
-                message=f"Huấn luyện thất bại: {e}", finished_at=clock(),
+                job_id,
+                when_status=("queued", "running"),
+                status="failed",
+                message=f"Huấn luyện thất bại: {e}",
+                finished_at=clock(),
             )
 
 

@@ -233,7 +233,11 @@ def export_petitions(
     writer = open_writer(path, headers)
     try:
         for record in _records(
-            repo, repo.iter_petitions(query, _visible(principal)), catalog, associations, today,
+            repo,
+            repo.iter_petitions(query, _visible(principal)),
+            catalog,
+            associations,
+            today,
             zone or ZoneInfo("UTC"),
         ):
             writer.write({h: record[f] for f, h in EXPORT_COLUMNS})

@@ -35,8 +35,15 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     if workers <= 1 or not hasattr(os, "fork"):
-        uvicorn.run("kiennghi.service.app:serve_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", access_log=False)
+        uvicorn.run(
+            "kiennghi.service.app:serve_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
         return
     from kiennghi.service.app import create_app, freeze_heap, load_model
     from kiennghi.settings import Settings
@@ -101,8 +108,9 @@ def _supervise(config: Any, sock: Any, workers: int) -> int:
         now = time.monotonic()
         restarts = [t for t in restarts if now - t < _RESTART_WINDOW] + [now]
         if code == _STARTUP_FAILED or len(restarts) > _MAX_RESTARTS:
-            _log.error("Tiến trình phục vụ %s dừng (mã %s) và không khởi động lại được; dừng dịch vụ.",
-                       pid, code)
+            _log.error(
+                "Tiến trình phục vụ %s dừng (mã %s) và không khởi động lại được; dừng dịch vụ.", pid, code
+            )
             status = 1
             stop(signal.SIGTERM, None)
             continue

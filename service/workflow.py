@@ -60,8 +60,10 @@ def unstorable_character(value: str) -> str | None:
     found = _UNSTORABLE_RE.search(value)
     if found is None:
         return None
-    return (f"chứa ký tự U+{ord(found.group()):04X} ở vị trí {found.start() + 1} "
-            "không lưu được; hãy xóa ký tự này")
+    return (
+        f"chứa ký tự U+{ord(found.group()):04X} ở vị trí {found.start() + 1} "
+        "không lưu được; hãy xóa ký tự này"
+    )
 
 
 def check_storable(name: str, value: str | None) -> None:
@@ -156,9 +158,12 @@ class Workflow:
         start = self.catalog.directory.complete_from
         if item.received_on and start and item.received_on < start:
             # Items are assigned by the directory in force on the day they were received.
-            raise FieldError("received_on", f"Ngày nhận {item.received_on:%d/%m/%Y} trước ngày danh "
-                             f"mục phân công bắt đầu có hiệu lực ({start:%d/%m/%Y}); hãy bổ sung "
-                             "danh mục cho giai đoạn đó hoặc sửa ngày nhận")
+            raise FieldError(
+                "received_on",
+                f"Ngày nhận {item.received_on:%d/%m/%Y} trước ngày danh "
+                f"mục phân công bắt đầu có hiệu lực ({start:%d/%m/%Y}); hãy bổ sung "
+                "danh mục cho giai đoạn đó hoặc sửa ngày nhận",
+            )
         return item
 
     def _check_body(self, code: str) -> str:
@@ -262,8 +267,10 @@ class Workflow:
         lead = result.lead_department
         return [
             {"petition_id": petition.id, "department": lead, "role": "lead"},
-            *({"petition_id": petition.id, "department": c, "role": "coordinating"}
-              for c in self._coordinating(result)),
+            *(
+                {"petition_id": petition.id, "department": c, "role": "coordinating"}
+                for c in self._coordinating(result)
+            ),
         ]
 
     def _intake_events(self, petition: Petition, s: Submission) -> list[dict[str, Any]]:

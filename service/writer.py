@@ -203,4 +203,3 @@ class SubmitWriter:
             self._reply(job, None, e)
             return
         self._reply(job, result, None)
-

@@ -36,7 +36,11 @@ def live_server(
     port = free_port()
     start = time.monotonic()
     process = subprocess.Popen(
-        command(port), cwd=cwd, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        command(port),
+        cwd=cwd,
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"

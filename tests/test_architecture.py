@@ -26,9 +26,22 @@ SOURCE_DIRS = ("kiennghi", *BARE, "tests", "benchmarks")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-         "-q", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     (built,) = out.glob("kiennghi-*.whl")
@@ -46,8 +59,9 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _run(code: str, site: Path) -> subprocess.CompletedProcess[str]:
     # cwd and PYTHONPATH point at the unpacked wheel, not at the checkout.
     env = {**os.environ, "PYTHONPATH": str(site)}
-    return subprocess.run([sys.executable, "-c", code], cwd=site, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=site, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_the_wheel_installs_one_top_level_package(wheel: Path) -> None:
@@ -55,8 +69,12 @@ def test_the_wheel_installs_one_top_level_package(wheel: Path) -> None:
         names = archive.namelist()
     top = {name.split("/")[0] for name in names}
     assert top == {"kiennghi", next(t for t in top if t.endswith(".dist-info"))}
-    for needed in ("kiennghi/nlp/normalize.py", "kiennghi/service/migrations/env.py",
-                   "kiennghi/training/configs/default.yaml", "kiennghi/data/directory.csv"):
+    for needed in (
+        "kiennghi/nlp/normalize.py",
+        "kiennghi/service/migrations/env.py",
+        "kiennghi/training/configs/default.yaml",
+        "kiennghi/data/directory.csv",
+    ):
         assert needed in names
     assert any(n.startswith("kiennghi/training/data/seed/") and n.endswith(".jsonl") for n in names)
 

@@ -97,7 +97,8 @@ def list_jobs(principal: Caller("model.read"), services: ServicesDep) -> Any:
 
 @router.get("/jobs/{job_id}", summary="Trạng thái một lượt huấn luyện")
 def get_job(
-    job_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: Caller("model.read"),
+    job_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    principal: Caller("model.read"),
     services: ServicesDep,
 ) -> Any:
     _reap(services)

@@ -104,7 +104,13 @@ def export(
         wf = services.workflow(repo)
         wf._check_query(query)
         result = export_petitions(
-            repo, principal, services.catalog, services.associations, query, format, wf.today,
+            repo,
+            principal,
+            services.catalog,
+            services.associations,
+            query,
+            format,
+            wf.today,
             zone=wf.zone,
         )
     return FileResponse(

@@ -128,9 +128,12 @@ def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     # OperationalError: the database server is down or unreachable, or SQLite stayed locked
     # past the busy timeout; TimeoutError: no pooled connection came free in time. The unit of
     # work was rolled back, so the client can send the same request again later.
-    response = problem(503, "Cơ sở dữ liệu tạm thời không sẵn sàng (mất kết nối, đang bị khóa "
-                       "hoặc quá tải); thao tác chưa được ghi lại, hãy gửi lại sau vài giây",
-                       instance=request.url.path)
+    response = problem(
+        503,
+        "Cơ sở dữ liệu tạm thời không sẵn sàng (mất kết nối, đang bị khóa "
+        "hoặc quá tải); thao tác chưa được ghi lại, hãy gửi lại sau vài giây",
+        instance=request.url.path,
+    )
     response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
     return response
 

@@ -22,15 +22,24 @@ TOKEN = r"(?u)\b\w+\b"
 
 
 def _pairs():
-    yield "word", (1, 2), "identity", TfidfVectorizer(
-        ngram_range=(1, 2), token_pattern=TOKEN, lowercase=False
+    yield (
+        "word",
+        (1, 2),
+        "identity",
+        TfidfVectorizer(ngram_range=(1, 2), token_pattern=TOKEN, lowercase=False),
     )
-    yield "word", (1, 3), "accentless_lower", TfidfVectorizer(
-        ngram_range=(1, 3), token_pattern=TOKEN, preprocessor=accentless_lower
+    yield (
+        "word",
+        (1, 3),
+        "accentless_lower",
+        TfidfVectorizer(ngram_range=(1, 3), token_pattern=TOKEN, preprocessor=accentless_lower),
     )
     yield "word", (2, 3), "lower", TfidfVectorizer(ngram_range=(2, 3), token_pattern=TOKEN)
-    yield "char_wb", (3, 5), "accentless_lower", TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(3, 5), preprocessor=accentless_lower
+    yield (
+        "char_wb",
+        (3, 5),
+        "accentless_lower",
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=accentless_lower),
     )
     yield "char_wb", (2, 4), "lower", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))
 

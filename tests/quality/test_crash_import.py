@@ -33,12 +33,26 @@ ROWS = 1000
 @contextmanager
 def server(settings: Settings, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("KIENNGHI_", "KN_"))}
-    environ |= {"KIENNGHI_HOME": str(settings.home),
-                "KIENNGHI_DATABASE_URL": str(settings.database_url), **env}
+    environ |= {
+        "KIENNGHI_HOME": str(settings.home),
+        "KIENNGHI_DATABASE_URL": str(settings.database_url),
+        **env,
+    }
 
     def command(port: int) -> list[str]:
-        return [sys.executable, "-m", "uvicorn", "tests.quality.fault_app:create", "--factory",
-                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tests.quality.fault_app:create",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
 
     with live_server(command, environ, timeout=60, cwd=ROOT) as (base, process, _seconds):
         yield base, process
@@ -49,8 +63,9 @@ def _key(settings: Settings) -> str:
     try:
         upgrade(engine)
         with make_sessionmaker(engine)() as session, session.begin():
-            return create_key(Repository(session), load_catalog(settings), "secretariat", None,
-                              "import", datetime.now(UTC))[1]
+            return create_key(
+                Repository(session), load_catalog(settings), "secretariat", None, "import", datetime.now(UTC)
+            )[1]
     finally:
         engine.dispose()
 
@@ -68,26 +83,27 @@ def _stored(settings: Settings) -> tuple[int, int]:
 
 def _upload(base: str, key: str, path: Path, timeout: float = 120) -> httpx.Response:
     with path.open("rb") as handle:
-        return httpx.post(f"{base}/api/v1/petitions/upload", timeout=timeout,
-                          headers={"Authorization": f"Bearer {key}"},
-                          files={"file": (path.name, handle, "text/csv")})
+        return httpx.post(
+            f"{base}/api/v1/petitions/upload",
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {key}"},
+            files={"file": (path.name, handle, "text/csv")},
+        )
 
 
-def test_kill_9_during_import_then_reimport_stores_every_row_once(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_kill_9_during_import_then_reimport_stores_every_row_once(settings: Settings, tmp_path: Path) -> None:
     source = tmp_path / "bao-cao-tong-hop.csv"
     with source.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["STT", "Nội dung kiến nghị", "Hội", "Văn bản nguồn"])
         for n in range(1, ROWS + 1):
-            writer.writerow([n, f"Đường liên thôn số {n} xuống cấp, đề nghị sửa chữa",
-                             "hoi-nong-dan", "BC-12/2025"])
+            writer.writerow(
+                [n, f"Đường liên thôn số {n} xuống cấp, đề nghị sửa chữa", "hoi-nong-dan", "BC-12/2025"]
+            )
     key = _key(settings)
     marker = tmp_path / "stalled"
 
-    with server(settings, KN_FAULT_MARKER=str(marker), KN_FAULT_AFTER=str(ROWS // 2)) as (
-            base, process):
+    with server(settings, KN_FAULT_MARKER=str(marker), KN_FAULT_AFTER=str(ROWS // 2)) as (base, process):
         outcome: dict[str, object] = {}
         upload = threading.Thread(target=lambda: outcome.update(r=_try(base, key, source)))
         upload.start()

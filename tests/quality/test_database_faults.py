@@ -29,14 +29,19 @@ ROAD = "Đường liên xã số {} xuống cấp nghiêm trọng"
 
 
 def _app(settings: Settings) -> TestClient:
-    app = create_app(settings, classifier=FakeClassifier(load_catalog(settings)),
-                     config=ServiceConfig(db_timeout=0.5), clock=Clock())
+    app = create_app(
+        settings,
+        classifier=FakeClassifier(load_catalog(settings)),
+        config=ServiceConfig(db_timeout=0.5),
+        clock=Clock(),
+    )
     return TestClient(app, raise_server_exceptions=False)
 
 
 def _submit(client: TestClient, key: str, n: int) -> int:
-    response = client.post("/api/v1/petitions", json={"text": ROAD.format(n)},
-                           headers={"Authorization": f"Bearer {key}"})
+    response = client.post(
+        "/api/v1/petitions", json={"text": ROAD.format(n)}, headers={"Authorization": f"Bearer {key}"}
+    )
     if response.status_code == 503:
         assert response.headers["Retry-After"] == str(DATABASE_RETRY_AFTER)
         assert response.headers["content-type"].startswith("application/problem+json")
@@ -45,16 +50,18 @@ def _submit(client: TestClient, key: str, n: int) -> int:
 
 
 def _texts(client: TestClient, key: str) -> list[str]:
-    response = client.get("/api/v1/petitions", params={"page_size": 500},
-                          headers={"Authorization": f"Bearer {key}"})
+    response = client.get(
+        "/api/v1/petitions", params={"page_size": 500}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert response.status_code == 200, response.text
     return sorted(i["text"] for i in response.json()["items"])
 
 
 def test_sqlite_locked_by_another_process_gives_503_then_recovers(tmp_path: Path) -> None:
     path = tmp_path / "kiennghi.db"
-    settings = Settings.from_env({"KIENNGHI_HOME": str(tmp_path), "KIENNGHI_DATABASE_URL":
-                                  f"sqlite:///{path}"})
+    settings = Settings.from_env(
+        {"KIENNGHI_HOME": str(tmp_path), "KIENNGHI_DATABASE_URL": f"sqlite:///{path}"}
+    )
     with _app(settings) as client:
         key = make_keys(client.app.state.services)["secretariat"]  # type: ignore[attr-defined]
         assert _submit(client, key, 1) == 201
@@ -133,9 +140,7 @@ def proxied_postgres(database_url: str) -> Iterator[tuple[str, Proxy]]:
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="KIENNGHI_TEST_DATABASE_URL không được đặt")
-def test_postgres_down_gives_503_then_recovers(
-    proxied_postgres: tuple[str, Proxy], tmp_path: Path
-) -> None:
+def test_postgres_down_gives_503_then_recovers(proxied_postgres: tuple[str, Proxy], tmp_path: Path) -> None:
     url, proxy = proxied_postgres
     settings = Settings.from_env({"KIENNGHI_HOME": str(tmp_path), "KIENNGHI_DATABASE_URL": url})
     with _app(settings) as client:

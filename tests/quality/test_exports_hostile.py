@@ -75,10 +75,13 @@ def test_xlsx_export_has_no_formula_cells_and_survives_control_characters(api: A
                 assert not cell.value.startswith(("=", "+", "-", "@")), cell.value
 
 
-@pytest.mark.parametrize("text", [
-    "Đường\x00 có ký tự NUL",
-    "Đường có nửa cặp \ud800 thay thế",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Đường\x00 có ký tự NUL",
+        "Đường có nửa cặp \ud800 thay thế",
+    ],
+)
 def test_unstorable_characters_are_refused_with_422_not_500(api: Api, text: str) -> None:
     # Encoded by hand: a lone surrogate travels as a "\\ud800" escape, as a hostile client sends it.
     headers = {**api.headers("secretariat"), "Content-Type": "application/json"}
@@ -88,17 +91,25 @@ def test_unstorable_characters_are_refused_with_422_not_500(api: Api, text: str)
         assert response.status_code == 422, response.text
         assert field in response.json()["detail"]
     dept = {**api.headers("xay-dung"), "Content-Type": "application/json"}
-    answer = api.client.post(f"/api/v1/petitions/{api.submit(ROAD)['id']}/return", headers=dept,
-                             content=json.dumps({"reason": text}))
+    answer = api.client.post(
+        f"/api/v1/petitions/{api.submit(ROAD)['id']}/return",
+        headers=dept,
+        content=json.dumps({"reason": text}),
+    )
     assert answer.status_code == 422, answer.text
 
 
 def test_upload_with_hostile_cells_reports_rows_never_500(api: Api) -> None:
-    content = "text,submitter\n" + "\n".join(
-        f'"{t.replace(chr(34), chr(34) * 2)} {ROAD}","=cmd"' for t in FORMULAS + INERT
-    ) + "\nĐường có NUL\x00,x\n"
-    response = api.post("secretariat", "/api/v1/petitions/upload",
-                        files={"file": ("hostile.csv", content.encode(), "text/csv")})
+    content = (
+        "text,submitter\n"
+        + "\n".join(f'"{t.replace(chr(34), chr(34) * 2)} {ROAD}","=cmd"' for t in FORMULAS + INERT)
+        + "\nĐường có NUL\x00,x\n"
+    )
+    response = api.post(
+        "secretariat",
+        "/api/v1/petitions/upload",
+        files={"file": ("hostile.csv", content.encode(), "text/csv")},
+    )
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["created"] + report["duplicates"] + report["errors"] == len(FORMULAS) + len(INERT) + 1

@@ -20,17 +20,53 @@ from kiennghi.training.train import fit_model, load_config
 # normaliser on purpose: Vietnamese letters in NFC and NFD, stray and stacked combining marks,
 # right-to-left script and bidi controls, look-alike Đ, zero-width and control characters.
 PIECES = [
-    "Đề nghị", "hoà", "thuỷ", "Uỷ ban", "quý", "khuya", "Ðường", "\u0110", "\u00d0",
-    unicodedata.normalize("NFD", "Hội Nông dân đề nghị hỗ trợ"), "o\u0300a", "u\u0309y",
-    "\u0301", "\u0300\u0301\u0323\u0309", "a\u0303\u0303\u0303", "\u0323",
-    "مرحبا", "שלום", "\u202e", "\u202d", "\u2066", "\u200f", "\u061c",
-    "\u200b", "\ufeff", "\u00ad", "\x00", "\x1b[31m", "\r\n", "\t", "\u2028", "\u3000",
-    "\ud800", "\udfff", "\U0001f600", "ﷺ", "𝕳𝖊𝖑𝖑𝖔", "ǅ", "ﬃ", "İ", "ß",
-    "=HYPERLINK(\"http://x\")", "<script>alert(1)</script>", "'; DROP TABLE petitions; --",
+    "Đề nghị",
+    "hoà",
+    "thuỷ",
+    "Uỷ ban",
+    "quý",
+    "khuya",
+    "Ðường",
+    "\u0110",
+    "\u00d0",
+    unicodedata.normalize("NFD", "Hội Nông dân đề nghị hỗ trợ"),
+    "o\u0300a",
+    "u\u0309y",
+    "\u0301",
+    "\u0300\u0301\u0323\u0309",
+    "a\u0303\u0303\u0303",
+    "\u0323",
+    "مرحبا",
+    "שלום",
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\u200f",
+    "\u061c",
+    "\u200b",
+    "\ufeff",
+    "\u00ad",
+    "\x00",
+    "\x1b[31m",
+    "\r\n",
+    "\t",
+    "\u2028",
+    "\u3000",
+    "\ud800",
+    "\udfff",
+    "\U0001f600",
+    "ﷺ",
+    "𝕳𝖊𝖑𝖑𝖔",
+    "ǅ",
+    "ﬃ",
+    "İ",
+    "ß",
+    '=HYPERLINK("http://x")',
+    "<script>alert(1)</script>",
+    "'; DROP TABLE petitions; --",
 ]
 ANY_CHAR = st.characters(exclude_categories=())  # all of Unicode, surrogates too
-texts = st.lists(st.one_of(st.text(ANY_CHAR, max_size=30), st.sampled_from(PIECES)),
-                 max_size=25).map("".join)
+texts = st.lists(st.one_of(st.text(ANY_CHAR, max_size=30), st.sampled_from(PIECES)), max_size=25).map("".join)
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -80,8 +116,11 @@ def classifier(tiny_corpus, tiny_config, catalog) -> PetitionClassifier:
     return PetitionClassifier(LoadedModel("tiny", pipeline, {}), catalog)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(texts, min_size=1, max_size=5))
 def test_classification_never_crashes(classifier: PetitionClassifier, batch: list[str]) -> None:
     checked = []

@@ -26,10 +26,15 @@ class Bomb:
 
 @pytest.mark.parametrize("how", ["tampered", "foreign"])
 def test_service_refuses_tampered_or_foreign_artifact(
-    tmp_path: Path, tiny_corpus: Path, tiny_config: Path, catalog, how: str  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    tiny_corpus: Path,
+    tiny_config: Path,
+    catalog,
+    how: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    settings = Settings.from_env({"KIENNGHI_HOME": str(tmp_path),
-                                  "KIENNGHI_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    settings = Settings.from_env(
+        {"KIENNGHI_HOME": str(tmp_path), "KIENNGHI_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    )
     registry = ModelRegistry(settings.registry_dir)
     model = fit_model(load_corpus(tiny_corpus, catalog), load_config(tiny_config), load_abbreviations())
     registry.register(model, {"name": "tiny"}, activate=True)
@@ -43,12 +48,15 @@ def test_service_refuses_tampered_or_foreign_artifact(
         (registry.path(version) / "metadata.json").write_text("{}")
     with TestClient(create_app(settings)) as client:
         admin = {"Authorization": f"Bearer {make_keys(client.app.state.services)['admin']}"}  # type: ignore[attr-defined]
-        for method, url, body in [("POST", f"/api/v1/models/{version}/activate", {"force": True}),
-                                  ("GET", f"/api/v1/models/{version}/compare", None)]:
+        for method, url, body in [
+            ("POST", f"/api/v1/models/{version}/activate", {"force": True}),
+            ("GET", f"/api/v1/models/{version}/compare", None),
+        ]:
             response = client.request(method, url, headers=admin, json=body)
             assert response.status_code in (404, 409), response.text
             assert "unpickled" not in response.text
         assert registry.active_version() == "v0001"
-        created = client.post("/api/v1/petitions", headers=admin,
-                              json={"text": "Sửa chữa cầu treo qua suối đã hư hỏng"})
+        created = client.post(
+            "/api/v1/petitions", headers=admin, json={"text": "Sửa chữa cầu treo qua suối đã hư hỏng"}
+        )
         assert created.status_code == 201 and created.json()["model_version"] == "v0001"

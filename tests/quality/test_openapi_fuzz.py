@@ -30,12 +30,16 @@ def test_no_operation_answers_5xx(api: Api, monkeypatch: pytest.MonkeyPatch) -> 
     for operation in operations:
         for mode, count in EXAMPLES.items():
 
-            @settings(max_examples=count, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=count,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def check(case: schemathesis.Case) -> None:
-                kwargs = case.as_transport_kwargs(base_url="http://testserver",
-                                                  headers=api.headers("admin"))
+                kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=api.headers("admin"))
                 kwargs.pop("timeout", None)
                 kwargs.pop("verify", None)
                 if not kwargs.get("cookies"):
@@ -45,7 +49,8 @@ def test_no_operation_answers_5xx(api: Api, monkeypatch: pytest.MonkeyPatch) -> 
                 response = api.client.request(**kwargs)
                 assert response.status_code < 500, (
                     f"{case.method} {case.formatted_path} → {response.status_code}: "
-                    f"{response.text[:300]}\n{case.as_curl_command()}")
+                    f"{response.text[:300]}\n{case.as_curl_command()}"
+                )
 
             try:
                 check()

@@ -98,7 +98,10 @@ def test_classify_command_does_not_import_scikit_learn(fitted, tmp_path):
     )
     done = subprocess.run(
         [sys.executable, "-c", code, "classify", str(source), "-o", str(tmp_path / "out.jsonl")],
-        env={**os.environ, "KIENNGHI_HOME": str(home)}, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "KIENNGHI_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"

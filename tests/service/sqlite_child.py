@@ -28,8 +28,9 @@ from tests.service.fakes import FakeClassifier
 def main() -> None:
     url, home, count, tag, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], Path(sys.argv[5])
     settings = Settings.from_env({"KIENNGHI_HOME": home, "KIENNGHI_DATABASE_URL": url})
-    services = build_services(settings, ServiceConfig(db_timeout=30), FakeClassifier(load_catalog(settings)),
-                              None, migrate=False)
+    services = build_services(
+        settings, ServiceConfig(db_timeout=30), FakeClassifier(load_catalog(settings)), None, migrate=False
+    )
     principal = Principal(key_id=1, name=f"tiến trình {tag}", role="secretariat")
     codes: list[str] = []
     errors: list[str] = []

@@ -27,13 +27,19 @@ def dead_pid() -> int:
     return child.pid
 
 
-def add_job(api: Api, owner: str | None, age: timedelta, heartbeat: timedelta | None,
-            status: str = "running") -> int:
+def add_job(
+    api: Api, owner: str | None, age: timedelta, heartbeat: timedelta | None, status: str = "running"
+) -> int:
     now = api.clock()
     with api.services.unit() as repo:
         job = repo.add_job(
-            status=status, message="Đang huấn luyện", actor="test", created_at=now - age,
-            n_corrections=0, metrics={}, owner=owner,
+            status=status,
+            message="Đang huấn luyện",
+            actor="test",
+            created_at=now - age,
+            n_corrections=0,
+            metrics={},
+            owner=owner,
             heartbeat_at=None if heartbeat is None else now - heartbeat,
         )
         return job.id
@@ -125,8 +131,15 @@ def test_heartbeat_while_training_and_a_failed_job_stays_failed(
         return SimpleNamespace(version="v0099", evaluations={})
 
     monkeypatch.setattr(train_module, "train_and_register", fake_train)
-    modelops.run_retrain(job, services.unit, services.registry, services.catalog,
-                         services.training_data, clock=services.clock, heartbeat_interval=0.05)
+    modelops.run_retrain(
+        job,
+        services.unit,
+        services.registry,
+        services.catalog,
+        services.training_data,
+        clock=services.clock,
+        heartbeat_interval=0.05,
+    )
     assert len({b for b in beats if b is not None}) >= 2  # the heartbeat moved while training
     with services.reader() as repo:
         row = repo.get_job(job)

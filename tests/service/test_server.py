@@ -125,7 +125,6 @@ def test_keys_create_rejects_bad_department(settings: Settings, tmp_path: Path) 
     assert done.returncode == 1 and "so-y-te" in done.stderr
 
 
-
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():

@@ -25,9 +25,20 @@ def test_processes_sharing_a_sqlite_file_store_every_submit_once(tmp_path: Path)
     go = tmp_path / "go"
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.service.sqlite_child", url, str(tmp_path / f"home{n}"), str(EACH),
-             f"p{n}", str(go)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "tests.service.sqlite_child",
+                url,
+                str(tmp_path / f"home{n}"),
+                str(EACH),
+                f"p{n}",
+                str(go),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for n in range(PROCESSES)
     ]

@@ -69,8 +69,9 @@ def counts(services: Services) -> dict[str, int]:
         }
 
 
-async def submit_all(writer: SubmitWriter, items: list[tuple[NewPetition, str | None]],
-                     gate: threading.Event) -> list[Any]:
+async def submit_all(
+    writer: SubmitWriter, items: list[tuple[NewPetition, str | None]], gate: threading.Event
+) -> list[Any]:
     first = asyncio.ensure_future(writer.submit(CLERK, *items[0]))
     await asyncio.sleep(0.2)  # the writer took the first item and waits at the gate
     rest = [asyncio.ensure_future(writer.submit(CLERK, item, dedupe)) for item, dedupe in items[1:]]
