@@ -14,7 +14,7 @@ from sklearn.svm import LinearSVC
 from kiennghi.errors import TrainingError
 from kiennghi.nlp.transformers import TextNormalizer, WordSegmentTransformer, accentless_lower
 
-__all__ = ["DEFAULT_FEATURES", "build_pipeline", "compact"]
+__all__ = ["CLASSIFIER_KEYS", "DEFAULT_FEATURES", "build_pipeline", "compact"]
 
 DEFAULT_FEATURES: dict[str, Any] = {
     "words": [1, 2],  # syllable n-grams on the accented, normalised text
@@ -25,6 +25,9 @@ DEFAULT_FEATURES: dict[str, Any] = {
     "min_df": 1,
     "max_features": 300_000,
 }
+
+# The keys a config's ``classifier`` section may set (see _classifier).
+CLASSIFIER_KEYS = ("type", "C", "class_weight", "calibration", "calibration_folds")
 
 
 def _tfidf(**kwargs: Any) -> TfidfVectorizer:

@@ -22,7 +22,7 @@ from kiennghi.models.registry import ModelRegistry
 from kiennghi.nlp.normalize import strip_diacritics
 from kiennghi.training.corpus import LabelledItem, corpus_sha256, load_corpus
 from kiennghi.training.metrics import EvaluationResult, score
-from kiennghi.training.pipeline import build_pipeline, compact
+from kiennghi.training.pipeline import CLASSIFIER_KEYS, DEFAULT_FEATURES, build_pipeline, compact
 
 __all__ = [
     "Progress",
@@ -75,12 +75,25 @@ def load_config(path: Path | None) -> TrainConfig:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
         raise TrainingError(f"Không đọc được cấu hình huấn luyện {path}: {e}") from e
+    if not isinstance(raw, dict):
+        raise TrainingError(f"{path}: cấu hình huấn luyện phải là một bảng khóa: giá trị")
     known = set(TrainConfig.__dataclass_fields__)
     unknown = sorted(set(raw) - known)
     if unknown:
         raise TrainingError(
             f"{path}: khóa không hợp lệ {', '.join(unknown)}; các khóa hợp lệ: {', '.join(sorted(known))}"
         )
+    # A misspelled key would otherwise be ignored and the code default used in its place.
+    for section, valid in (("features", tuple(DEFAULT_FEATURES)), ("classifier", CLASSIFIER_KEYS)):
+        value = raw.get(section, {})
+        if not isinstance(value, dict):
+            raise TrainingError(f"{path}: mục '{section}' phải là một bảng khóa: giá trị")
+        wrong = sorted(set(value) - set(valid))
+        if wrong:
+            raise TrainingError(
+                f"{path}: khóa không hợp lệ trong mục '{section}': {', '.join(map(str, wrong))}; "
+                f"các khóa hợp lệ: {', '.join(valid)}"
+            )
     config = TrainConfig(**raw)
     if not 0.0 <= config.accentless_augment <= 1.0:
         raise TrainingError(f"{path}: accentless_augment phải từ 0 đến 1")

@@ -180,3 +180,19 @@ def test_evaluate_rejects_unknown_body(home, tmp_path):
     path.write_text(json.dumps({"text": "abc", "department": "so-khong-co"}) + "\n", encoding="utf-8")
     proc = run(home, "evaluate", str(path), check=False)
     assert proc.returncode != 0 and "so-khong-co" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [("features", "wrods"), ("classifier", "c"), (None, "cv_fold")],
+)
+def test_train_refuses_a_misspelled_config_key(tmp_path: Path, section: str | None, key: str) -> None:
+    config = tmp_path / "cau-hinh.yaml"
+    body = f"{section}:\n  {key}: 100\n" if section else f"{key}: 3\n"
+    config.write_text(body, encoding="utf-8")
+    proc = run(tmp_path / "home", "train", "--config", str(config), check=False)
+    assert proc.returncode != 0
+    message = " ".join((proc.stdout + proc.stderr).split())
+    assert "khóa không hợp lệ" in message and key in message and "cau-hinh.yaml" in message
+    assert "các khóa hợp lệ" in message
+    assert not (tmp_path / "home" / "models").exists()  # nothing trained or registered
