@@ -392,35 +392,13 @@ def _model_summary(meta: dict[str, Any], folder: Path, active: bool) -> Table:
     return table
 
 
-@models_app.command("activate")
-def models_activate(
-    version: Annotated[str, typer.Argument(help="Phiên bản cần kích hoạt.")],
-) -> None:
-    """Kích hoạt một phiên bản mô hình."""
-    from kiennghi.models.registry import open_registry
-
-    with _errors():
-        registry = open_registry(_settings())
-        registry.load(version)  # refuse to activate what cannot be loaded here
-        registry.activate(version)
-    _console().print(f"Đã kích hoạt mô hình {version}.")
-
-
-@models_app.command("rollback")
-def models_rollback() -> None:
-    """Quay lại phiên bản được kích hoạt trước đó."""
-    from kiennghi.models.registry import open_registry
-
-    with _errors():
-        version = open_registry(_settings()).rollback()
-    _console().print(f"Đã quay lại mô hình {version}.")
-
-
 def _add_service_commands() -> None:
     # The service's modules are imported only when one of its commands runs (see service/cli.py),
     # so `kiennghi classify` starts as fast as before.
-    from kiennghi.service.cli import db_app, import_file, keys_app, serve
+    from kiennghi.service.cli import db_app, import_file, keys_app, models_activate, models_rollback, serve
 
+    models_app.command("activate")(models_activate)
+    models_app.command("rollback")(models_rollback)
     app.command()(serve)
     app.command("import")(import_file)
     app.add_typer(db_app, name="db")

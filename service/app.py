@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from kiennghi.service.config import ServiceConfig
+from kiennghi.service.petitions.domain import Classifier
 from kiennghi.service.services import Services
-from kiennghi.service.workflow import Classifier
 from kiennghi.settings import Settings
 
 if TYPE_CHECKING:
-    from kiennghi.service.modelops import ModelProvider
+    from kiennghi.service.modelops.provider import ModelProvider
 
 __all__ = ["build_services", "create_app", "freeze_heap", "load_model", "serve_app"]
 
@@ -72,11 +72,17 @@ def create_app(
 
 
 def _mount(app: FastAPI, config: ServiceConfig) -> None:
-    from kiennghi.service.api import admin, health, models, petitions, reports, review
+    from kiennghi.service.api import catalog, health
     from kiennghi.service.api.problems import BodyLimit, install_problem_handlers
+    from kiennghi.service.auth import router as auth
+    from kiennghi.service.modelops import router as models
+    from kiennghi.service.petitions import router as petitions
+    from kiennghi.service.reports import router as reports
+    from kiennghi.service.review import router as review
 
     install_problem_handlers(app)
-    for module in (health, petitions, review, reports, models, admin):
+    # reports first: its /petitions/export must come before /petitions/{code}.
+    for module in (health, reports, petitions, review, models, auth, catalog):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, max_upload_bytes=config.max_upload_bytes)
 
@@ -98,7 +104,7 @@ def load_model(settings: Settings, classifier: Classifier | None = None) -> Mode
     """The catalog, the registry and its active model (built on a fresh install); no database."""
     from kiennghi.catalog import load_catalog
     from kiennghi.models.registry import open_registry
-    from kiennghi.service.modelops import ModelProvider
+    from kiennghi.service.modelops.provider import ModelProvider
     from kiennghi.training.bootstrap import open_classifier
 
     provider = ModelProvider(open_registry(settings), load_catalog(settings), fixed=classifier)

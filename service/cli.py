@@ -1,9 +1,10 @@
-"""Service commands of the `kiennghi` CLI: serve, db upgrade, keys create / list / revoke."""
+"""Service commands of the `kiennghi` CLI: serve, import, db upgrade, keys create / list / revoke,
+models activate / rollback. Each calls the same service function as the HTTP handler does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,12 +15,14 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from sqlalchemy import Engine
-    from sqlalchemy.orm import Session
 
-    from kiennghi.service.security import Principal
+    from kiennghi.service.auth.permissions import Principal
+    from kiennghi.service.context import Context
+    from kiennghi.service.modelops.service import ModelOps
     from kiennghi.settings import Settings
 
-__all__ = ["db_app", "import_file", "keys_app", "serve"]
+__all__ = ["db_app", "import_file", "keys_app", "models_activate", "models_rollback", "serve"]
+
 
 db_app = typer.Typer(help="Cơ sở dữ liệu của dịch vụ.", no_args_is_help=True)
 keys_app = typer.Typer(help="Khóa API của dịch vụ.", no_args_is_help=True)
@@ -85,11 +88,11 @@ def _fail_stale_jobs(engine: Engine) -> None:
 
     from kiennghi.service.config import ServiceConfig
     from kiennghi.service.db import make_sessionmaker
-    from kiennghi.service.jobs import fail_stale_jobs
-    from kiennghi.service.repository import Repository
+    from kiennghi.service.modelops.jobs import fail_stale_jobs
+    from kiennghi.service.modelops.repository import JobRepository
 
     with make_sessionmaker(engine)() as session, session.begin():
-        fail_stale_jobs(Repository(session), datetime.now(UTC), ServiceConfig.from_env().job_limits)
+        fail_stale_jobs(JobRepository(session), datetime.now(UTC), ServiceConfig.from_env().job_limits)
 
 
 @db_app.command("upgrade")
@@ -105,16 +108,37 @@ def db_upgrade() -> None:
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[Session]:
-    """One transaction on the configured database (migrated first); domain errors exit with 1."""
+def _database(settings: Settings) -> Iterator[Callable[[], AbstractContextManager[Context]]]:
+    """Units of work on the configured database (migrated first); domain errors exit with 1.
+
+    Each call of the yielded factory opens one transaction, committed when its block ends.
+    """
+    from datetime import UTC
+
+    from kiennghi.catalog import load_catalog
+    from kiennghi.catalog.associations import load_associations
     from kiennghi.errors import KienNghiError
+    from kiennghi.service.config import ServiceConfig
+    from kiennghi.service.context import Context
     from kiennghi.service.db import database_url, make_engine, make_sessionmaker, upgrade
 
-    engine = make_engine(database_url(settings))
+    try:
+        engine = make_engine(database_url(settings))
+    except KienNghiError as e:
+        _err(f"Lỗi: {e}")
+        raise typer.Exit(1) from e
     try:
         upgrade(engine)
-        with make_sessionmaker(engine)() as session, session.begin():
-            yield session
+        sessions = make_sessionmaker(engine)
+        catalog = load_catalog(settings)
+        associations = load_associations(ServiceConfig.from_env().associations)
+
+        @contextmanager
+        def unit() -> Iterator[Context]:
+            with sessions() as session, session.begin():
+                yield Context(session, catalog, associations, datetime.now(UTC), settings.zone)
+
+        yield unit
     except KienNghiError as e:
         _err(f"Lỗi: {e}")
         raise typer.Exit(1) from e
@@ -126,7 +150,7 @@ def _operator() -> Principal:
     """Whoever runs the command line on the server: it may manage keys (recorded as such)."""
     import getpass
 
-    from kiennghi.service.security import Principal
+    from kiennghi.service.auth.permissions import Principal
 
     try:
         user = getpass.getuser()
@@ -149,17 +173,10 @@ def keys_create(
     name: Annotated[str, typer.Option(help="Tên gợi nhớ của khóa.")] = "",
 ) -> None:
     """Tạo khóa API; khóa được in ở dòng cuối cùng và chỉ hiện một lần."""
-    from datetime import UTC
+    from kiennghi.service.auth.keys import create_key
 
-    from kiennghi.catalog import load_catalog
-    from kiennghi.service.keys import create_key
-    from kiennghi.service.repository import Repository
-
-    settings = _settings()
-    with _database(settings) as session:
-        key_id, key = create_key(
-            Repository(session), load_catalog(settings), role, department, name, datetime.now(UTC)
-        )
+    with _database(_settings()) as unit, unit() as ctx:
+        key_id, key = create_key(ctx, role, department, name)
     scope = f" cho cơ quan {department}" if department else ""
     typer.echo(f"Đã tạo khóa số {key_id}, vai trò {role}{scope}. Lưu khóa ngay, khóa chỉ hiện một lần:")
     typer.echo(key)
@@ -172,12 +189,11 @@ def keys_list() -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from kiennghi.service.key_repository import KeyRepository
-    from kiennghi.service.keys import list_keys
+    from kiennghi.service.auth.keys import list_keys
 
     settings = _settings()
-    with _database(settings) as session:
-        keys = list_keys(KeyRepository(session), _operator())
+    with _database(settings) as unit, unit() as ctx:
+        keys = list_keys(ctx, _operator())
     zone = settings.zone
     table = Table(title=f"Khóa API ({len(keys)}; giờ {zone.key})")
     for header in ("Số", "Tiền tố", "Tên", "Vai trò", "Cơ quan", "Tạo lúc", "Dùng gần nhất", "Thu hồi"):
@@ -204,16 +220,12 @@ def keys_revoke(
     key: Annotated[str, typer.Argument(help="Số khóa hoặc tiền tố (như trong 'kiennghi keys list').")],
 ) -> None:
     """Thu hồi khóa API: mọi tiến trình của dịch vụ từ chối khóa này ngay (401)."""
-    from datetime import UTC
-
-    from kiennghi.service.key_repository import KeyRepository
-    from kiennghi.service.keys import RevocationSignal, revoke_key
+    from kiennghi.service.auth.keys import revoke_key
+    from kiennghi.service.auth.revocation import RevocationSignal
 
     settings = _settings()
-    now = datetime.now(UTC)
-    with _database(settings) as session:
-        info = revoke_key(KeyRepository(session), _operator(), key, now)
-    RevocationSignal.in_home(settings.home).announce(info.id, now)
+    with _database(settings) as unit:
+        info = revoke_key(unit, RevocationSignal.in_home(settings.home), _operator(), key)
     scope = f", cơ quan {info.department}" if info.department else ""
     typer.echo(
         f"Đã thu hồi khóa số {info.id} ({info.name}, vai trò {info.role}{scope}, tiền tố {info.prefix})."
@@ -233,10 +245,10 @@ def import_file(
     from kiennghi.io.tabular import open_writer
     from kiennghi.models.registry import open_registry
     from kiennghi.service.app import build_services
+    from kiennghi.service.auth.permissions import Principal
     from kiennghi.service.config import ServiceConfig
     from kiennghi.service.db import database_url
-    from kiennghi.service.intake import upload_file
-    from kiennghi.service.security import Principal
+    from kiennghi.service.petitions.upload import upload_file
 
     settings = _settings()
     if not path.is_file():
@@ -251,9 +263,9 @@ def import_file(
         services = build_services(settings, ServiceConfig.from_env(), None, None, migrate=True)
         # The command line acts as the secretariat; history records it as such.
         principal = Principal(key_id=0, name="dòng lệnh", role="secretariat")
-        with services.unit() as repo:
+        with services.unit() as ctx:
             result = upload_file(
-                services.workflow(repo),
+                ctx,
                 principal,
                 services.provider.current(),
                 path,
@@ -286,3 +298,71 @@ def import_file(
         if row.get("status") == "error":
             _err(f"  dòng {row['row']}: {row['error']}")
     _err(f"Cơ sở dữ liệu: {database_url(settings)}")
+
+
+@contextmanager
+def _model_ops(settings: Settings) -> Iterator[ModelOps]:
+    """The service's model operations from the command line (no model is loaded here)."""
+    from datetime import UTC
+
+    from kiennghi.catalog import load_catalog
+    from kiennghi.models.registry import open_registry
+    from kiennghi.service.config import ServiceConfig
+    from kiennghi.service.modelops.service import ModelOps
+    from kiennghi.training.corpus import load_labelled, seed_corpus_dir
+
+    config = ServiceConfig.from_env()
+    catalog = load_catalog(settings)
+    with _database(settings) as unit:
+        yield ModelOps(
+            registry=open_registry(settings),
+            catalog=catalog,
+            provider=None,
+            unit=unit,
+            reader=unit,
+            clock=lambda: datetime.now(UTC),
+            limits=config.job_limits,
+            training_data=lambda: config.training_data or seed_corpus_dir(),
+            holdout_file=load_labelled(config.holdout, catalog) if config.holdout else [],
+        )
+
+
+def models_activate(
+    version: Annotated[str, typer.Argument(help="Phiên bản cần kích hoạt.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Kích hoạt cả khi kém hơn phiên bản đang dùng.")
+    ] = False,
+) -> None:
+    """Kích hoạt một phiên bản mô hình (từ chối nếu kém hơn phiên bản đang dùng trên dữ liệu đối
+    chứng, trừ khi có --force); mọi tiến trình của dịch vụ dùng phiên bản này ngay."""
+    from kiennghi.errors import KienNghiError
+
+    settings = _settings()
+    try:
+        with _model_ops(settings) as ops:
+            result = ops.activate(_operator(), version, force)
+    except KienNghiError as e:
+        _err(f"Lỗi: {e}")
+        raise typer.Exit(1) from e
+    change = result.get("lead_accuracy_change")
+    compared = (
+        f" (so với {result['baseline']}: độ chính xác cơ quan chủ trì {change:+.1%} "
+        f"trên {result['n']} kiến nghị đối chứng)"
+        if change is not None
+        else ""
+    )
+    typer.echo(f"Đã kích hoạt mô hình {version}{compared}{' — bắt buộc (--force)' if force else ''}.")
+
+
+def models_rollback() -> None:
+    """Quay lại phiên bản được kích hoạt trước đó."""
+    from kiennghi.errors import KienNghiError
+
+    settings = _settings()
+    try:
+        with _model_ops(settings) as ops:
+            version = ops.rollback(_operator())
+    except KienNghiError as e:
+        _err(f"Lỗi: {e}")
+        raise typer.Exit(1) from e
+    typer.echo(f"Đã quay lại mô hình {version}.")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from kiennghi.service.jobs import JobLimits
+from kiennghi.service.modelops.jobs import JobLimits
 
 __all__ = ["ServiceConfig"]
 

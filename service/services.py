@@ -2,39 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiennghi.catalog import Catalog
 from kiennghi.catalog.associations import Associations
 from kiennghi.models.registry import ModelRegistry
+from kiennghi.service.auth.authentication import Authenticator
+from kiennghi.service.auth.revocation import RevocationSignal
 from kiennghi.service.config import ServiceConfig
-from kiennghi.service.errors import AuthenticationError
-from kiennghi.service.key_repository import KeyRepository
-from kiennghi.service.keys import RevocationSignal
-from kiennghi.service.modelops import ModelProvider
-from kiennghi.service.repository import Repository
-from kiennghi.service.security import Principal, hash_key
-from kiennghi.service.workflow import Classifier, Workflow
-from kiennghi.service.writer import SubmitWriter
+from kiennghi.service.context import Context
+from kiennghi.service.modelops.provider import ModelProvider
+from kiennghi.service.modelops.service import ModelOps
+from kiennghi.service.petitions.domain import Classifier
+from kiennghi.service.petitions.writer import SubmitWriter
 from kiennghi.settings import Settings
 from kiennghi.timezone import local_date
 from kiennghi.training.corpus import LabelledItem
 
-__all__ = ["LAST_USED_RESOLUTION", "Services", "utc_now"]
+__all__ = ["Services", "utc_now"]
 
-# A key's "last used" time is refreshed when older than this: one write per key per hour at
-# most, never one per request.
-LAST_USED_RESOLUTION = timedelta(hours=1)
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -54,15 +52,34 @@ class Services:
     provider: ModelProvider
     clock: Callable[[], datetime] = utc_now
     holdout_file: list[LabelledItem] = field(default_factory=list)
-    # key hash → (principal, monotonic expiry, revocation stamp when it was looked up)
-    _keys: dict[str, tuple[Principal, float, object]] = field(default_factory=dict)
-    _keys_lock: threading.Lock = field(default_factory=threading.Lock)
-    revocations: RevocationSignal = field(init=False)
     _writer: SubmitWriter | None = None
     _writer_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def __post_init__(self) -> None:
-        self.revocations = RevocationSignal.in_home(self.settings.home)
+    @cached_property
+    def revocations(self) -> RevocationSignal:
+        return RevocationSignal.in_home(self.settings.home)
+
+    @cached_property
+    def auth(self) -> Authenticator:
+        """Who is calling (bearer keys, cached per process until any key is revoked)."""
+        return Authenticator(
+            self.reader, self.unit, self.revocations, self.clock, self.config.key_cache_seconds
+        )
+
+    @cached_property
+    def models(self) -> ModelOps:
+        """Retraining, comparison, activation and rollback, as handlers and the CLI call them."""
+        return ModelOps(
+            registry=self.registry,
+            catalog=self.catalog,
+            provider=self.provider,
+            unit=self.unit,
+            reader=self.reader,
+            clock=self.clock,
+            limits=self.config.job_limits,
+            training_data=lambda: self.training_data,
+            holdout_file=self.holdout_file,
+        )
 
     @property
     def submissions(self) -> SubmitWriter:
@@ -83,73 +100,40 @@ class Services:
             self._writer.close()
         self.engine.dispose()
 
+    def context(self, session: Session) -> Context:
+        return Context(session, self.catalog, self.associations, self.clock(), self.settings.zone)
+
     @contextmanager
-    def unit(self) -> Iterator[Repository]:
+    def unit(self) -> Iterator[Context]:
         """One write transaction: commit when the block ends, roll back on any exception."""
         with self.sessions() as session, session.begin():
-            yield Repository(session)
+            yield self.context(session)
 
     @contextmanager
-    def reader(self) -> Iterator[Repository]:
+    def reader(self) -> Iterator[Context]:
+        """One read-only transaction."""
         with self.read_sessions() as session, session.begin():
-            yield Repository(session)
+            yield self.context(session)
 
-    def workflow(self, repo: Repository) -> Workflow:
-        return Workflow(repo, self.catalog, self.associations, self.clock(), self.settings.zone)
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Whether the database answers and a model is loaded, and what each check found."""
+        checks: dict[str, Any] = {}
+        try:
+            with self.reader() as ctx:
+                ctx.session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as e:  # readiness reports any database failure instead of raising
+            log.warning("readiness: database check failed: %s", e)
+            checks["database"] = f"lỗi: {type(e).__name__}"
+        if self.provider.ready:
+            checks["model"] = self.provider.current().version
+        else:
+            checks["model"] = self.provider.last_error or "chưa nạp"
+        return checks["database"] == "ok" and self.provider.ready, checks
 
     def today(self) -> date:
         """The province's calendar day now (KIENNGHI_TIMEZONE)."""
         return local_date(self.clock(), self.settings.zone)
-
-    def cached_principal(self, key: str | None) -> Principal | None:
-        """The principal of a key looked up recently, else None. No database: one ``stat`` of the
-        revocation signal, so a key revoked by any worker or by the command line is not served
-        from the cache."""
-        if not key:
-            return None
-        cached = self._keys.get(hash_key(key))
-        if cached and cached[1] > time.monotonic() and cached[2] == self.revocations.stamp():
-            return cached[0]
-        return None
-
-    def authenticate(self, key: str | None, ttl: float | None = None) -> Principal:
-        """The principal of a bearer key; lookups are cached for ``ttl`` seconds (default
-        ``config.key_cache_seconds``) or until any key is revoked."""
-        if not key:
-            raise AuthenticationError(
-                "Thiếu khóa API; gửi tiêu đề 'Authorization: Bearer <khóa>' "
-                "(tạo khóa bằng 'kiennghi keys create')"
-            )
-        digest = hash_key(key)
-        # Read before the database: a revocation committed after our lookup changes the stamp
-        # afterwards, so the entry cached below is never used past it.
-        stamp = self.revocations.stamp()
-        cached = self._keys.get(digest)
-        if cached and cached[1] > time.monotonic() and cached[2] == stamp:
-            return cached[0]
-        with self.reader() as repo:
-            row = repo.key_by_hash(digest)
-            if row is None:
-                raise AuthenticationError("Khóa API không hợp lệ hoặc đã bị thu hồi")
-            principal = Principal(row.id, row.name, row.role, row.department)
-            last_used = row.last_used_at
-        self._record_use(principal.key_id, last_used)
-        expiry = time.monotonic() + (self.config.key_cache_seconds if ttl is None else ttl)
-        with self._keys_lock:
-            self._keys[digest] = (principal, expiry, stamp)
-        return principal
-
-    def _record_use(self, key_id: int, last_used: datetime | None) -> None:
-        now = self.clock()
-        if last_used is not None and now - last_used < LAST_USED_RESOLUTION:
-            return
-        try:
-            with self.unit() as repo:
-                KeyRepository(repo.session).touch(key_id, now)
-        except OperationalError:
-            # Advisory only: a database busy with writes (or locked by another program) must not
-            # refuse a valid key; the time is recorded on a later request.
-            pass
 
     @property
     def training_data(self) -> Path:

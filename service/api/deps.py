@@ -14,10 +14,9 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from kiennghi.service.repository import PetitionQuery
-from kiennghi.service.security import Principal, require
+from kiennghi.service.auth.permissions import Principal, require
+from kiennghi.service.petitions.search import PetitionQuery, search_terms
 from kiennghi.service.services import Services
-from kiennghi.service.workflow import search_terms
 
 __all__ = ["Authorizer", "Caller", "FiltersDep", "ServicesDep", "filters"]
 
@@ -47,9 +46,9 @@ class Authorizer:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         key = credentials.credentials if credentials else None
-        principal = services.cached_principal(key)
+        principal = services.auth.cached(key)
         if principal is None:
-            principal = await run_in_threadpool(services.authenticate, key)
+            principal = await run_in_threadpool(services.auth.authenticate, key)
         require(principal, self.action)
         return principal
 

@@ -19,18 +19,7 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Cơ sở dữ liệu và mô hình sẵn sàng")
 def readyz(services: ServicesDep) -> Any:
-    checks: dict[str, Any] = {}
-    try:
-        with services.reader() as repo:
-            repo.ping()
-        checks["database"] = "ok"
-    except Exception as e:  # readiness reports any database failure instead of raising
-        checks["database"] = f"lỗi: {type(e).__name__}"
-    if services.provider.ready:
-        checks["model"] = services.provider.current().version
-    else:
-        checks["model"] = services.provider.last_error or "chưa nạp"
-    ok = checks["database"] == "ok" and services.provider.ready
+    ok, checks = services.readiness()
     return JSONResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
     )

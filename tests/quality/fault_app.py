@@ -15,27 +15,27 @@ from typing import Any
 from fastapi import FastAPI
 
 from kiennghi.catalog import load_catalog
-from kiennghi.service import workflow
 from kiennghi.service.app import create_app
+from kiennghi.service.petitions import upload
 from kiennghi.settings import Settings
 from tests.service.fakes import FakeClassifier
 
 
 def _stall_after(count: int, marker: Path) -> None:
-    original = workflow.Workflow.submit_many
+    original = upload.store
     written = 0
 
-    def submit_many(self: workflow.Workflow, *args: Any, **kwargs: Any) -> Any:
+    def store(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         nonlocal written
-        petitions = original(self, *args, **kwargs)
+        petitions = original(ctx, *args, **kwargs)
         before, written = written, written + len(petitions)
         if before < count <= written:
-            self.repo.flush()
+            ctx.session.flush()
             marker.write_text(str(os.getpid()))
             time.sleep(120)
         return petitions
 
-    workflow.Workflow.submit_many = submit_many  # type: ignore[method-assign]
+    upload.store = store  # the upload's own reference to intake.store
 
 
 def create() -> FastAPI:

@@ -20,9 +20,10 @@ import pytest
 from sqlalchemy import text
 
 from kiennghi.catalog import load_catalog
+from kiennghi.catalog.associations import load_associations
+from kiennghi.service.auth.keys import create_key
+from kiennghi.service.context import Context
 from kiennghi.service.db import make_engine, make_sessionmaker, upgrade
-from kiennghi.service.keys import create_key
-from kiennghi.service.repository import Repository
 from kiennghi.settings import Settings
 from tests.live_server import live_server
 
@@ -63,9 +64,10 @@ def _key(settings: Settings) -> str:
     try:
         upgrade(engine)
         with make_sessionmaker(engine)() as session, session.begin():
-            return create_key(
-                Repository(session), load_catalog(settings), "secretariat", None, "import", datetime.now(UTC)
-            )[1]
+            ctx = Context(
+                session, load_catalog(settings), load_associations(), datetime.now(UTC), settings.zone
+            )
+            return create_key(ctx, "secretariat", None, "import")[1]
     finally:
         engine.dispose()
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from kiennghi.catalog import load_catalog
 from kiennghi.service.app import create_app
-from kiennghi.service.keys import create_key
+from kiennghi.service.auth.keys import create_key
 from kiennghi.settings import Settings
 from tests.service.fakes import FakeClassifier
 
@@ -127,9 +127,9 @@ PEOPLE = {
 
 def make_keys(services: Any) -> dict[str, str]:
     keys = {}
-    with services.unit() as repo:
+    with services.unit() as ctx:
         for who, (role, department) in PEOPLE.items():
-            keys[who] = create_key(repo, services.catalog, role, department, who, services.clock())[1]
+            keys[who] = create_key(ctx, role, department, who)[1]
     return keys
 
 

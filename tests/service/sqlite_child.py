@@ -17,10 +17,10 @@ from pathlib import Path
 
 from kiennghi.catalog import load_catalog
 from kiennghi.service.app import build_services
+from kiennghi.service.auth.permissions import Principal
 from kiennghi.service.config import ServiceConfig
-from kiennghi.service.intake import submit_one
-from kiennghi.service.security import Principal
-from kiennghi.service.workflow import NewPetition
+from kiennghi.service.petitions.domain import NewPetition
+from kiennghi.service.petitions.intake import submit_one
 from kiennghi.settings import Settings
 from tests.service.fakes import FakeClassifier
 
@@ -36,9 +36,8 @@ def main() -> None:
     errors: list[str] = []
 
     def alone(i: int) -> None:
-        with services.unit() as repo:
-            wf = services.workflow(repo)
-            view = submit_one(wf, principal, services.classifier(), NewPetition(text=f"{tag} đường {i}"))
+        with services.unit() as ctx:
+            view = submit_one(ctx, principal, services.classifier(), NewPetition(text=f"{tag} đường {i}"))
             codes.append(view.petition.code)
 
     async def client(start: int) -> None:

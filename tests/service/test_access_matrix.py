@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from kiennghi.service import modelops
 from kiennghi.service.api.deps import Authorizer
-from kiennghi.service.security import PERMISSIONS, ROLES
+from kiennghi.service.auth.permissions import PERMISSIONS, ROLES
+from kiennghi.service.modelops import service as modelops
 from tests.service.conftest import PEOPLE, Api
 
 HOSPITAL = "Bệnh viện huyện thiếu bác sĩ"  # assigned to so-y-te by the fake model
@@ -51,10 +51,10 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
 
 def _throwaway_key(api: Api) -> str:
     """The number of a fresh key to revoke (never the caller's own)."""
-    from kiennghi.service.keys import create_key
+    from kiennghi.service.auth.keys import create_key
 
-    with api.services.unit() as repo:
-        key_id, _key = create_key(repo, api.services.catalog, "analyst", None, "throwaway", api.clock())
+    with api.services.unit() as ctx:
+        key_id, _key = create_key(ctx, "analyst", None, "throwaway")
     return str(key_id)
 
 

@@ -37,7 +37,7 @@ def test_two_transactions_opening_the_same_year_both_get_numbers(database_url: s
     import time
 
     from kiennghi.service.db import make_sessionmaker
-    from kiennghi.service.repository import Repository
+    from kiennghi.service.petitions.repository import PetitionRepository
 
     engine = make_engine(database_url)
     upgrade(engine)
@@ -48,9 +48,9 @@ def test_two_transactions_opening_the_same_year_both_get_numbers(database_url: s
     def writer() -> None:
         try:
             with sessions() as session, session.begin():
-                repo = Repository(session)
+                repo = PetitionRepository(session)
                 if engine.dialect.name == "postgresql":
-                    repo.ping()
+                    session.execute(text("SELECT 1"))
                     both_read.wait()  # both transactions see no counter row for the year
                 numbers = repo.next_numbers(2031, 3)
                 time.sleep(0.2)  # the other writer's insert meets this one's uncommitted row

@@ -8,6 +8,7 @@ import io
 import openpyxl
 import pytest
 
+from kiennghi.service.review.repository import CorrectionRepository
 from tests.service.conftest import Api
 
 PROBLEM = "application/problem+json"
@@ -87,8 +88,8 @@ def test_failed_decision_writes_nothing(api: Api) -> None:
     detail = api.get("admin", f"/api/v1/petitions/{code}").json()
     assert detail["status"] == "needs_review"
     assert [e["action"] for e in detail["history"]] == ["received", "queued_for_review"]
-    with api.services.reader() as repo:
-        assert repo.corrections() == []
+    with api.services.reader() as ctx:
+        assert CorrectionRepository(ctx.session).all() == []
 
 
 def _csv(rows: list[list[str]]) -> bytes:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
-from kiennghi.service.reports import EXPORT_COLUMNS
+from kiennghi.service.reports.service import EXPORT_COLUMNS
 from tests.service.conftest import Api
 
 HEADERS = [h for _f, h in EXPORT_COLUMNS]

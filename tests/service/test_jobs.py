@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from kiennghi.service import modelops
-from kiennghi.service.jobs import STALE_REASON, JobLimits, JobOwner, fail_stale_jobs
+from kiennghi.service.modelops import service as modelops
+from kiennghi.service.modelops.jobs import STALE_REASON, JobLimits, JobOwner, fail_stale_jobs
+from kiennghi.service.modelops.repository import JobRepository
 from tests.service.conftest import Api
 
 HERE = socket.gethostname()
@@ -31,8 +32,8 @@ def add_job(
     api: Api, owner: str | None, age: timedelta, heartbeat: timedelta | None, status: str = "running"
 ) -> int:
     now = api.clock()
-    with api.services.unit() as repo:
-        job = repo.add_job(
+    with api.services.unit() as ctx:
+        job = JobRepository(ctx.session).add(
             status=status,
             message="Đang huấn luyện",
             actor="test",
@@ -91,8 +92,8 @@ def test_live_jobs_are_left_alone_until_the_timeout(api: Api, monkeypatch: pytes
     assert api.get("analyst", f"/api/v1/models/jobs/{remote}").json()["status"] == "running"
     busy = api.post("analyst", "/api/v1/models/retrain")
     assert busy.status_code == 409 and f"số {remote}" in busy.json()["detail"]
-    with api.services.unit() as repo:
-        repo.update_job(remote, status="succeeded")
+    with api.services.unit() as ctx:
+        JobRepository(ctx.session).update(remote, status="succeeded")
     # This very process, beating, but running for 3 hours: past KIENNGHI_RETRAIN_TIMEOUT (2 h).
     mine = add_job(api, str(JobOwner.current()), timedelta(hours=3), timedelta(seconds=10))
     job = api.get("analyst", f"/api/v1/models/jobs/{mine}").json()
@@ -102,7 +103,8 @@ def test_live_jobs_are_left_alone_until_the_timeout(api: Api, monkeypatch: pytes
 def test_limits_are_configurable(api: Api) -> None:
     job = add_job(api, "may-khac:1:1", timedelta(minutes=3), timedelta(minutes=2))
     strict = JobLimits(timeout=timedelta(hours=1), heartbeat_timeout=timedelta(minutes=1))
-    with api.services.unit() as repo:
+    with api.services.unit() as ctx:
+        repo = JobRepository(ctx.session)
         assert fail_stale_jobs(repo, api.clock(), JobLimits()) == []
         assert fail_stale_jobs(repo, api.clock(), strict) == [job]
     assert strict.heartbeat_interval == 15
@@ -113,8 +115,8 @@ def test_heartbeat_while_training_and_a_failed_job_stays_failed(
 ) -> None:
 
     services = api.services
-    with services.unit() as repo:
-        job = modelops.start_retrain(repo, _admin(), services.clock(), JobOwner.current())
+    with services.unit() as ctx:
+        job = modelops.start_retrain(ctx, _admin(), JobOwner.current())
     from kiennghi.training import train as train_module
 
     beats: list[Any] = []
@@ -123,11 +125,13 @@ def test_heartbeat_while_training_and_a_failed_job_stays_failed(
         for _ in range(20):
             time.sleep(0.02)
             api.clock.now += timedelta(seconds=1)
-            with services.reader() as repo:
-                beats.append(repo.get_job(job).heartbeat_at)
+            with services.reader() as ctx:
+                beats.append(JobRepository(ctx.session).get(job).heartbeat_at)
         # Meanwhile another worker declared this job failed (it looked dead to it).
-        with services.unit() as repo:
-            repo.update_job(job, status="failed", message="Huấn luyện thất bại: " + STALE_REASON)
+        with services.unit() as ctx:
+            JobRepository(ctx.session).update(
+                job, status="failed", message="Huấn luyện thất bại: " + STALE_REASON
+            )
         return SimpleNamespace(version="v0099", evaluations={})
 
     monkeypatch.setattr(train_module, "train_and_register", fake_train)
@@ -135,18 +139,17 @@ def test_heartbeat_while_training_and_a_failed_job_stays_failed(
         job,
         services.unit,
         services.registry,
-        services.catalog,
         services.training_data,
         clock=services.clock,
         heartbeat_interval=0.05,
     )
     assert len({b for b in beats if b is not None}) >= 2  # the heartbeat moved while training
-    with services.reader() as repo:
-        row = repo.get_job(job)
+    with services.reader() as ctx:
+        row = JobRepository(ctx.session).get(job)
         assert row.status == "failed" and row.version is None  # not overwritten by "succeeded"
 
 
 def _admin() -> Any:
-    from kiennghi.service.security import Principal
+    from kiennghi.service.auth.permissions import Principal
 
     return Principal(key_id=1, name="admin", role="admin")

@@ -78,7 +78,7 @@ def test_revoke_over_http_is_immediate_and_recorded(api: Api) -> None:
 def test_revocation_reaches_another_worker_at_once(api: Api, settings: Settings) -> None:
     with worker(settings, api.clock) as other:
         assert other.get("/api/v1/petitions", headers=bearer(api.keys["y-te"])).status_code == 200
-        assert api.services.cached_principal(api.keys["analyst"]) is None
+        assert api.services.auth.cached(api.keys["analyst"]) is None
         keys = {k["name"]: k["id"] for k in api.get("admin", "/api/v1/keys").json()["items"]}
         assert api.post("admin", f"/api/v1/keys/{keys['y-te']}/revoke").status_code == 200
         # The other worker had the key cached for 30 s; the revocation signal empties its cache.
@@ -131,7 +131,7 @@ def test_last_use_is_written_at_most_hourly(api: Api) -> None:
     keys = make_keys(services)  # fresh keys, never used
     seen = []
     for _ in range(3):
-        services._keys.clear()  # force the database lookup each time
+        services.auth.forget()  # force the database lookup each time
         assert api.client.get("/api/v1/petitions", headers=bearer(keys["analyst"])).status_code == 200
         items = api.get("admin", "/api/v1/keys").json()["items"]
         seen.append(next(k["last_used_at"] for k in reversed(items) if k["name"] == "analyst"))

@@ -81,10 +81,10 @@ def test_coordinating_body_sees_and_acknowledges_but_cannot_answer(api: Api) -> 
     # Fertiliser: lead Sở NN&MT, coordinating Sở Công Thương (from the directory).
     code = api.submit("Phản ánh phân bón giả bán tràn lan tại chợ xã")["id"]
     services = api.services
-    from kiennghi.service.keys import create_key
+    from kiennghi.service.auth.keys import create_key
 
-    with services.unit() as repo:
-        key = create_key(repo, services.catalog, "department", "so-cong-thuong", "ct", services.clock())[1]
+    with services.unit() as ctx:
+        key = create_key(ctx, "department", "so-cong-thuong", "ct")[1]
     headers = {"Authorization": f"Bearer {key}"}
     listing = api.client.get("/api/v1/petitions", params={"role": "coordinating"}, headers=headers).json()
     assert [i["id"] for i in listing["items"]] == [code]

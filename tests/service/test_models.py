@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from kiennghi.service.app import create_app
 from kiennghi.service.config import ServiceConfig
-from kiennghi.service.modelops import is_holdout
+from kiennghi.service.modelops.service import is_holdout
 from kiennghi.settings import Settings
 from tests.service.conftest import Clock, TrainedHome, copy_home, make_keys
 from tests.service.corpus import PLACES, TOPICS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiennghi.service.review.repository import CorrectionRepository
 from tests.service.conftest import Api
 
 FUNDING = "Đề nghị hỗ trợ kinh phí sửa chữa trường học xã Tân Lập"
@@ -9,8 +10,10 @@ ROAD = "Đề nghị sửa chữa tuyến đường liên xã bị sạt lở"
 
 
 def _corrections(api: Api) -> list[tuple[str, str, str, str]]:
-    with api.services.reader() as repo:
-        return [(code, c.kind, c.sector, c.lead_department) for c, code in repo.corrections()]
+    with api.services.reader() as ctx:
+        return [
+            (code, c.kind, c.sector, c.lead_department) for c, code in CorrectionRepository(ctx.session).all()
+        ]
 
 
 def test_uncertain_item_waits_with_suggestions_then_confirm(api: Api) -> None:
@@ -53,8 +56,8 @@ def test_override_is_kept_as_correction(api: Api) -> None:
     assert r.json()["sector"] == "giao-duc"
     assert r.json()["history"][-1]["reason"] == "Kinh phí trường học do Sở GD chủ trì"
     assert _corrections(api) == [(code, "override", "giao-duc", "so-giao-duc-dao-tao")]
-    with api.services.reader() as repo:
-        correction = repo.corrections()[0][0]
+    with api.services.reader() as ctx:
+        correction = CorrectionRepository(ctx.session).all()[0][0]
     assert correction.predicted_sector == "tai-chinh-ngan-sach"
     assert correction.model_version == "fake-1"
     assert correction.actor.startswith("secretariat")
@@ -140,7 +143,7 @@ def test_history_cannot_be_rewritten(api: Api) -> None:
 
     api.submit(ROAD)
     for statement in ("UPDATE events SET actor = 'x'", "DELETE FROM events"):
-        with pytest.raises(DBAPIError, match="append-only"), api.services.unit() as repo:
-            repo.session.execute(text(statement))
-    with api.services.reader() as repo:
-        assert repo.session.execute(text("SELECT count(*) FROM events")).scalar() == 2
+        with pytest.raises(DBAPIError, match="append-only"), api.services.unit() as ctx:
+            ctx.session.execute(text(statement))
+    with api.services.reader() as ctx:
+        assert ctx.session.execute(text("SELECT count(*) FROM events")).scalar() == 2

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from kiennghi.catalog import load_catalog
 from kiennghi.errors import SettingsError
 from kiennghi.service.app import create_app
-from kiennghi.service.reports import EXPORT_COLUMNS
+from kiennghi.service.reports.service import EXPORT_COLUMNS
 from kiennghi.settings import Settings
 from kiennghi.timezone import load_zone, local_date
 from tests.service.conftest import Api, Clock, make_keys

@@ -14,14 +14,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kiennghi.catalog import load_catalog
 from kiennghi.service.app import build_services
+from kiennghi.service.auth.permissions import Principal
 from kiennghi.service.config import ServiceConfig
 from kiennghi.service.errors import FieldError
-from kiennghi.service.repository import Repository
-from kiennghi.service.security import Principal
+from kiennghi.service.petitions.domain import Classifier, NewPetition
+from kiennghi.service.petitions.repository import PetitionRepository
+from kiennghi.service.petitions.writer import SubmitWriter
 from kiennghi.service.services import Services
 from kiennghi.service.tables import Event, Petition, PetitionBody, PetitionClassification
-from kiennghi.service.workflow import Classifier, NewPetition, Workflow
-from kiennghi.service.writer import SubmitWriter
 from kiennghi.settings import Settings
 from tests.service.conftest import Api
 from tests.service.fakes import FakeClassifier
@@ -50,9 +50,6 @@ class GatedBackend:
     def unit(self) -> Any:
         return self.services.unit()
 
-    def workflow(self, repo: Repository) -> Workflow:
-        return self.services.workflow(repo)
-
     def classifier(self) -> Classifier:
         if self.first:
             self.first = False
@@ -61,8 +58,8 @@ class GatedBackend:
 
 
 def counts(services: Services) -> dict[str, int]:
-    with services.reader() as repo:
-        session = repo.session
+    with services.reader() as ctx:
+        session = ctx.session
         return {
             table.__tablename__: int(session.scalar(select(func.count()).select_from(table)) or 0)
             for table in (Petition, PetitionClassification, PetitionBody, Event)
@@ -123,10 +120,10 @@ def test_a_bad_item_fails_alone_and_the_rest_of_its_batch_is_stored(services: Se
 def test_a_database_failure_fails_the_whole_batch_and_writes_nothing(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(self: Repository, rows: Any) -> None:
+    def broken(self: PetitionRepository, rows: Any) -> None:
         raise OperationalError("INSERT INTO events …", {}, Exception("ổ đĩa đầy"))
 
-    monkeypatch.setattr(Repository, "add_event_rows", broken)
+    monkeypatch.setattr(PetitionRepository, "add_event_rows", broken)
     backend = GatedBackend(services)
     writer = SubmitWriter(backend)
     items: list[tuple[NewPetition, str | None]] = [(NewPetition(text=f"{ROAD} {i}"), None) for i in range(5)]

@@ -5,19 +5,20 @@ from __future__ import annotations
 import statistics
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from kiennghi.catalog import Catalog
-from kiennghi.catalog.associations import Associations
 from kiennghi.io.tabular import open_writer
+from kiennghi.service.auth.permissions import Principal, require
+from kiennghi.service.context import Context
 from kiennghi.service.errors import FieldError
-from kiennghi.service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS, STATUSES
-from kiennghi.service.repository import PetitionQuery, Repository
-from kiennghi.service.security import Principal, require
+from kiennghi.service.petitions.lifecycle import visible_to
+from kiennghi.service.petitions.repository import PetitionRepository
+from kiennghi.service.petitions.search import PetitionQuery, check_query
+from kiennghi.service.petitions.statuses import ACTIVE_STATUSES, STATUS_LABELS, STATUSES
+from kiennghi.service.reports.repository import ReportRepository
 from kiennghi.service.tables import Petition
 from kiennghi.timezone import local_time
 
@@ -52,27 +53,19 @@ EXPORT_FORMATS = {
 }
 
 
-def _visible(principal: Principal) -> str | None:
-    return principal.department if principal.role == "department" else None
-
-
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def summary(
-    repo: Repository,
-    principal: Principal,
-    catalog: Catalog,
-    associations: Associations,
-    query: PetitionQuery,
-    today: date,
-) -> dict[str, Any]:
+def summary(ctx: Context, principal: Principal, query: PetitionQuery) -> dict[str, Any]:
     """Counts by body × status, overdue per body, by sector and association, median days."""
     require(principal, "report.read")
-    visible = _visible(principal)
-    query = PetitionQuery(**{**query.__dict__, "today": today})
-    overdue_query = PetitionQuery(**{**query.__dict__, "overdue": True})
+    check_query(ctx, query)
+    repo = ReportRepository(ctx.session)
+    catalog, associations = ctx.catalog, ctx.associations
+    visible = visible_to(principal)
+    query = replace(query, today=ctx.today)
+    overdue_query = replace(query, overdue=True)
 
     bodies: dict[tuple[str, str], dict[str, Any]] = {}
     for department, role, status, n in repo.counts_by_body_status(query, visible):
@@ -144,15 +137,10 @@ class Export:
     filename: str
 
 
-def _records(
-    repo: Repository,
-    rows: Iterator[Petition],
-    catalog: Catalog,
-    associations: Associations,
-    today: date,
-    zone: ZoneInfo,
-) -> Iterator[dict[str, Any]]:
+def _records(ctx: Context, rows: Iterator[Petition]) -> Iterator[dict[str, Any]]:
     """Export rows. Instants (stored in UTC) are shown on the province's clock."""
+    repo = PetitionRepository(ctx.session)
+    catalog, associations, today, zone = ctx.catalog, ctx.associations, ctx.today, ctx.zone
     chunk: list[Petition] = []
 
     def day(instant: datetime | None) -> str:
@@ -207,39 +195,27 @@ def _records(
 
 
 def export_petitions(
-    repo: Repository,
-    principal: Principal,
-    catalog: Catalog,
-    associations: Associations,
-    query: PetitionQuery,
-    fmt: str,
-    today: date,
-    directory: Path | None = None,
-    zone: ZoneInfo | None = None,
+    ctx: Context, principal: Principal, query: PetitionQuery, fmt: str, directory: Path | None = None
 ) -> Export:
     """Write the filtered list to a temporary XLSX or CSV file with Vietnamese headers.
 
-    ``today`` is the province's day (overdue, file name); times are shown in ``zone`` (the
-    province's, KIENNGHI_TIMEZONE; UTC when not given).
+    The province's day (``ctx.today``) decides overdue and the file name; times are shown on the
+    province's clock (``ctx.zone``, KIENNGHI_TIMEZONE).
     """
     require(principal, "report.read")
     if fmt not in EXPORT_FORMATS:
         raise FieldError("format", f"Định dạng '{fmt}' không hỗ trợ; dùng: xlsx, csv")
-    query = PetitionQuery(**{**query.__dict__, "today": today})
+    check_query(ctx, query)
+    today = ctx.today
+    query = replace(query, today=today)
     folder = Path(tempfile.mkdtemp(prefix="kiennghi-export-", dir=directory))
     filename = f"kien-nghi-{today:%Y%m%d}.{fmt}"
     path = folder / filename
     headers = [h for _f, h in EXPORT_COLUMNS]
     writer = open_writer(path, headers)
     try:
-        for record in _records(
-            repo,
-            repo.iter_petitions(query, _visible(principal)),
-            catalog,
-            associations,
-            today,
-            zone or ZoneInfo("UTC"),
-        ):
+        rows = PetitionRepository(ctx.session).iter_petitions(query, visible_to(principal))
+        for record in _records(ctx, rows):
             writer.write({h: record[f] for f, h in EXPORT_COLUMNS})
     except BaseException:
         writer.abort()

@@ -1,64 +1,58 @@
-"""API keys: create, list and revoke them, and the signal that tells every worker of a revocation."""
+"""API keys: create, list and revoke them (the revocation announced to every worker)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from kiennghi.catalog import Catalog
+from kiennghi.errors import UnknownCodeError
+from kiennghi.service.auth.permissions import KEY_PREFIX, ROLES, Principal, generate_key, hash_key, require
+from kiennghi.service.auth.repository import KeyRepository
+from kiennghi.service.auth.revocation import RevocationSignal
+from kiennghi.service.context import Context
 from kiennghi.service.errors import ConflictError, FieldError, NotFoundError
-from kiennghi.service.key_repository import KeyRepository
-from kiennghi.service.repository import Repository
-from kiennghi.service.security import KEY_PREFIX, ROLES, Principal, generate_key, hash_key, require
 from kiennghi.service.tables import ApiKey
 
 __all__ = [
     "PREFIX_LENGTH",
     "KeyInfo",
-    "RevocationSignal",
     "create_key",
     "find_key",
     "list_keys",
     "revoke_key",
 ]
 
+log = logging.getLogger(__name__)
+
 # Characters of a key stored in clear (and shown by `kiennghi keys list`) to recognise it.
 PREFIX_LENGTH = 8
 
 
-def create_key(
-    repo: Repository,
-    catalog: Catalog,
-    role: str,
-    department: str | None,
-    name: str,
-    now: datetime,
-) -> tuple[int, str]:
+def create_key(ctx: Context, role: str, department: str | None, name: str) -> tuple[int, str]:
     """Store a new key (hashed) and return (id, key). A department key names exactly one body."""
     if role not in ROLES:
-        from kiennghi.errors import UnknownCodeError
-
         raise UnknownCodeError("vai trò", role, list(ROLES))
     if role == "department":
         if not department:
             raise FieldError("department", "Khóa của cơ quan cần mã cơ quan (--department)")
-        catalog.directory.check_body(department)
+        ctx.catalog.directory.check_body(department)
     elif department:
         raise FieldError(
             "department", f"Chỉ khóa vai trò 'department' mới gắn với cơ quan, không phải vai trò '{role}'"
         )
     key = generate_key()
-    row = repo.add_key(
+    row = KeyRepository(ctx.session).add(
         name or f"{role}{':' + department if department else ''}",
         key[:PREFIX_LENGTH],
         hash_key(key),
         role,
         department,
-        now,
+        ctx.now,
     )
+    log.info("API key %d created (role %s)", row.id, role)
     return row.id, key
 
 
@@ -95,10 +89,10 @@ class KeyInfo:
         )
 
 
-def list_keys(store: KeyRepository, principal: Principal) -> list[KeyInfo]:
+def list_keys(ctx: Context, principal: Principal) -> list[KeyInfo]:
     """Every key, revoked ones included, oldest first."""
     require(principal, "key.manage")
-    return [KeyInfo.of(row) for row in store.all()]
+    return [KeyInfo.of(row) for row in KeyRepository(ctx.session).all()]
 
 
 def find_key(store: KeyRepository, ref: str) -> ApiKey:
@@ -130,50 +124,28 @@ def find_key(store: KeyRepository, ref: str) -> ApiKey:
     return found[0]
 
 
-def revoke_key(store: KeyRepository, principal: Principal, ref: str, now: datetime) -> KeyInfo:
-    """Revoke a key, recording who and when. After the commit, call ``RevocationSignal.announce``."""
+def _revoke_in(ctx: Context, principal: Principal, ref: str) -> KeyInfo:
     require(principal, "key.manage")
+    store = KeyRepository(ctx.session)
     row = find_key(store, ref)
-    if row.revoked_at is not None or not store.revoke(row.id, principal.identity, now):
+    if row.revoked_at is not None or not store.revoke(row.id, principal.identity, ctx.now):
         store.session.refresh(row)
         raise ConflictError(f"Khóa số {row.id} ({row.name}) đã bị thu hồi trước đó bởi {row.revoked_by}")
     store.session.refresh(row)
     return KeyInfo.of(row)
 
 
-class RevocationSignal:
-    """A file in the data directory, rewritten after every revocation.
-
-    Each worker keeps the keys it has checked in memory for a while; it checks this file with one
-    ``stat`` per request and forgets every cached key when the file changed, so a revoked key is
-    refused at once by every worker that shares the data directory (KIENNGHI_HOME). Workers that do
-    not (another host) still re-check each key in the database when their cache entry expires.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @classmethod
-    def in_home(cls, home: Path) -> RevocationSignal:
-        return cls(home / "keys-revoked")
-
-    def stamp(self) -> tuple[int, int, int] | None:
-        """Changes whenever ``announce`` ran; None before the first revocation."""
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-    def announce(self, key_id: int, now: datetime) -> None:
-        """Rewrite the file (a new inode each time, so even two revocations in the same clock tick
-        change the stamp)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".keys-revoked-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(f"{now.isoformat()} {key_id}\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+def revoke_key(
+    unit: Callable[[], AbstractContextManager[Context]],
+    signal: RevocationSignal,
+    principal: Principal,
+    ref: str,
+) -> KeyInfo:
+    """Revoke a key in its own transaction, recording who and when; once committed, tell every
+    worker (``signal``), so none serves the key from its cache any more."""
+    with unit() as ctx:
+        info = _revoke_in(ctx, principal, ref)
+        now = ctx.now
+    signal.announce(info.id, now)
+    log.info("API key %d revoked by %s", info.id, principal.identity)
+    return info

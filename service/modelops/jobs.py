@@ -8,17 +8,19 @@ failed when its owner is gone (same machine), its heartbeat stopped, or it ran p
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from kiennghi.service.repository import Repository
+from kiennghi.service.context import Context
+from kiennghi.service.modelops.repository import JobRepository
 from kiennghi.service.tables import ModelJob
 
 __all__ = [
@@ -30,6 +32,8 @@ __all__ = [
     "reap_stale_jobs",
     "stale_reason",
 ]
+
+log = logging.getLogger(__name__)
 
 STALE_REASON = "tiến trình huấn luyện đã dừng bất thường"
 
@@ -123,33 +127,32 @@ def stale_reason(job: ModelJob, now: datetime, limits: JobLimits) -> str | None:
     return None
 
 
-def fail_stale_jobs(repo: Repository, now: datetime, limits: JobLimits) -> list[int]:
+def fail_stale_jobs(repo: JobRepository, now: datetime, limits: JobLimits) -> list[int]:
     """Mark failed every queued or running job whose worker is gone; returns their numbers."""
     failed = []
-    for job in repo.active_jobs():
+    for job in repo.active():
         reason = stale_reason(job, now, limits)
         if reason is None:
             continue
         message = f"Huấn luyện thất bại: {reason}; có thể bắt đầu lượt huấn luyện mới"
-        if repo.update_job(
-            job.id, when_status=(job.status,), status="failed", message=message, finished_at=now
-        ):
+        if repo.update(job.id, when_status=(job.status,), status="failed", message=message, finished_at=now):
+            log.warning("retraining job %d declared failed: %s", job.id, reason)
             failed.append(job.id)
     return failed
 
 
 def reap_stale_jobs(
-    reader: Callable[[], AbstractContextManager[Repository]],
-    unit_of_work: Callable[[], AbstractContextManager[Repository]],
+    reader: Callable[[], AbstractContextManager[Context]],
+    unit_of_work: Callable[[], AbstractContextManager[Context]],
     now: datetime,
     limits: JobLimits,
 ) -> list[int]:
     """``fail_stale_jobs`` that takes a write transaction only when some job is stale."""
-    with reader() as repo:
-        if not any(stale_reason(job, now, limits) for job in repo.active_jobs()):
+    with reader() as ctx:
+        if not any(stale_reason(job, now, limits) for job in JobRepository(ctx.session).active()):
             return []
-    with unit_of_work() as repo:
-        return fail_stale_jobs(repo, now, limits)
+    with unit_of_work() as ctx:
+        return fail_stale_jobs(JobRepository(ctx.session), now, limits)
 
 
 class Heartbeat(AbstractContextManager["Heartbeat"]):
@@ -164,8 +167,10 @@ class Heartbeat(AbstractContextManager["Heartbeat"]):
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             # A missed beat (database busy for a moment) is retried; only many misses fail the job.
-            with suppress(Exception):
+            try:
                 self.beat()
+            except Exception as e:
+                log.warning("retraining heartbeat missed: %s", e)
 
     def __enter__(self) -> Heartbeat:
         self._thread.start()

@@ -1,33 +1,48 @@
-"""Model operations: the active classifier for every worker, retraining, comparison, activation."""
+"""Model operations: retraining in the background, comparison, activation with its gate, rollback.
+
+The functions take what they need explicitly; ``ModelOps`` binds them to one running service so
+that the HTTP handlers and the command line make the same call.
+"""
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import os
+import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from kiennghi.catalog import Catalog
-from kiennghi.errors import KienNghiError
-from kiennghi.models.registry import LoadedModel, ModelRegistry
+from kiennghi.models.registry import ModelRegistry
 from kiennghi.models.serving import PetitionClassifier
-from kiennghi.service.errors import ConflictError, ModelNotReadyError, ModelOperationError
-from kiennghi.service.jobs import Heartbeat, JobLimits, JobOwner, fail_stale_jobs, utc_now
-from kiennghi.service.repository import Repository
-from kiennghi.service.security import Principal, require
-from kiennghi.service.workflow import Classifier
+from kiennghi.service.auth.permissions import Principal, require
+from kiennghi.service.context import Context
+from kiennghi.service.errors import ConflictError, ModelOperationError
+from kiennghi.service.modelops.jobs import (
+    Heartbeat,
+    JobLimits,
+    JobOwner,
+    fail_stale_jobs,
+    reap_stale_jobs,
+    utc_now,
+)
+from kiennghi.service.modelops.provider import ModelProvider
+from kiennghi.service.modelops.repository import JobRepository
+from kiennghi.service.review.repository import CorrectionRepository
+from kiennghi.service.tables import ModelJob
 from kiennghi.training.corpus import LabelledItem
 
 __all__ = [
-    "ModelProvider",
+    "ModelOps",
     "activate",
     "compare",
     "is_holdout",
+    "job_info",
     "labelled_decisions",
     "list_models",
     "rollback",
@@ -35,75 +50,9 @@ __all__ = [
     "start_retrain",
 ]
 
+log = logging.getLogger(__name__)
 
-class ModelProvider:
-    """Hands out the active classifier and follows the registry's active version.
-
-    Every worker process has its own provider; an activation in any worker rewrites the registry
-    index, and each provider notices on its next request (one ``stat`` call) and loads the new
-    version once. A fixed classifier (tests) is handed out as is.
-    """
-
-    def __init__(self, registry: ModelRegistry, catalog: Catalog, fixed: Classifier | None = None) -> None:
-        self.registry = registry
-        self.catalog = catalog
-        self._fixed = fixed
-        self._classifier: Classifier | None = fixed
-        self._stamp: tuple[int, int, int] | None = None
-        self._lock = threading.Lock()
-        self.last_error: str | None = None
-
-    @property
-    def ready(self) -> bool:
-        return self._classifier is not None
-
-    def _serving(self, model: LoadedModel) -> Classifier:
-        # Each request scores its own text in its handler thread; the model's compiled form keeps
-        # that to well under a millisecond (models/compiled.py).
-        return PetitionClassifier(model, self.catalog)
-
-    def _index_stamp(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.registry.root / "index.json")
-        except FileNotFoundError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-    def load(self, build: Callable[[], Classifier] | None = None) -> None:
-        """First load at start-up; ``build`` makes the default model on a fresh install."""
-        if self._fixed is not None:
-            return
-        if self.registry.active_version() is None and build is not None:
-            build()  # trains and activates the default model (first start only)
-        self.refresh(force=True)
-
-    def refresh(self, force: bool = False) -> None:
-        if self._fixed is not None:
-            return
-        stamp = self._index_stamp()
-        if not force and stamp == self._stamp:
-            return
-        with self._lock:
-            if not force and stamp == self._stamp:
-                return
-            try:
-                active = self.registry.active_version()
-                if active and (self._classifier is None or self._classifier.version != active):
-                    self._classifier = self._serving(self.registry.load(active))
-                    gc.freeze()  # keep full collections from walking the model (see app.freeze_heap)
-                self.last_error = None
-            except KienNghiError as e:
-                # Keep serving the model we have; /readyz and the model list show the problem.
-                self.last_error = str(e)
-            self._stamp = stamp
-
-    def current(self) -> Classifier:
-        self.refresh()
-        if self._classifier is None:
-            raise ModelNotReadyError(
-                self.last_error or "Chưa có mô hình nào được kích hoạt; hãy huấn luyện mô hình"
-            )
-        return self._classifier
+UnitFactory = Callable[[], AbstractContextManager[Context]]
 
 
 def is_holdout(code: str) -> bool:
@@ -111,10 +60,11 @@ def is_holdout(code: str) -> bool:
     return int(hashlib.sha256(code.encode("utf-8")).hexdigest()[:8], 16) % 5 == 0
 
 
-def labelled_decisions(repo: Repository, catalog: Catalog) -> tuple[list[LabelledItem], list[LabelledItem]]:
+def labelled_decisions(ctx: Context) -> tuple[list[LabelledItem], list[LabelledItem]]:
     """Clerks' decisions (latest per item) as labelled items: (for training, held out)."""
+    catalog = ctx.catalog
     latest: dict[str, Any] = {}
-    for correction, code in repo.corrections():
+    for correction, code in CorrectionRepository(ctx.session).all():
         latest[code] = correction
     train: list[LabelledItem] = []
     held: list[LabelledItem] = []
@@ -152,9 +102,8 @@ def list_models(registry: ModelRegistry, principal: Principal) -> list[dict[str,
 
 
 def start_retrain(
-    repo: Repository,
+    ctx: Context,
     principal: Principal,
-    now: datetime,
     owner: JobOwner | None = None,
     limits: JobLimits | None = None,
 ) -> int:
@@ -164,11 +113,13 @@ def start_retrain(
     block this one. ``owner`` is the process that will run the job (default: this one).
     """
     require(principal, "model.train")
+    repo = JobRepository(ctx.session)
+    now = ctx.now
     fail_stale_jobs(repo, now, limits or JobLimits())
-    running = repo.running_job()
+    running = repo.running()
     if running is not None:
         raise ConflictError(f"Đang có lượt huấn luyện số {running.id} ({running.status}); chờ lượt đó xong")
-    job = repo.add_job(
+    job = repo.add(
         status="queued",
         message="Đang chờ",
         actor=principal.identity,
@@ -183,9 +134,8 @@ def start_retrain(
 
 def run_retrain(
     job_id: int,
-    unit_of_work: Callable[[], Any],
+    unit_of_work: UnitFactory,
     registry: ModelRegistry,
-    catalog: Catalog,
     training_data: Path,
     extra_holdout: list[LabelledItem] | None = None,
     clock: Callable[[], datetime] = utc_now,
@@ -193,7 +143,7 @@ def run_retrain(
 ) -> None:
     """Train seed corpus + stored corrections into a new (inactive) version; record the outcome.
 
-    ``unit_of_work()`` returns a context manager yielding a Repository that commits on exit.
+    ``unit_of_work()`` returns a context manager yielding a Context that commits on exit.
     While training, the job's heartbeat is refreshed every ``heartbeat_interval`` seconds. A job
     declared failed meanwhile (see service.jobs) keeps that outcome: no update below overwrites it.
     """
@@ -205,17 +155,20 @@ def run_retrain(
         if time.monotonic() - last[0] < 1.0:
             return
         last[0] = time.monotonic()
-        with unit_of_work() as repo:
-            repo.update_job(job_id, when_status=("running",), message=message, heartbeat_at=clock())
+        with unit_of_work() as ctx:
+            JobRepository(ctx.session).update(
+                job_id, when_status=("running",), message=message, heartbeat_at=clock()
+            )
 
     def beat() -> None:
-        with unit_of_work() as repo:
-            repo.update_job(job_id, when_status=("running",), heartbeat_at=clock())
+        with unit_of_work() as ctx:
+            JobRepository(ctx.session).update(job_id, when_status=("running",), heartbeat_at=clock())
 
     try:
-        with unit_of_work() as repo:
-            train, held = labelled_decisions(repo, catalog)
-            started = repo.update_job(
+        with unit_of_work() as ctx:
+            catalog = ctx.catalog
+            train, held = labelled_decisions(ctx)
+            started = JobRepository(ctx.session).update(
                 job_id,
                 when_status=("queued",),
                 status="running",
@@ -224,7 +177,9 @@ def run_retrain(
                 heartbeat_at=clock(),
             )
         if not started:
-            return  # declared failed while queued
+            log.warning("retraining job %d was declared failed while queued; not run", job_id)
+            return
+        log.info("retraining job %d started with %d corrections", job_id, len(train))
         held = held + list(extra_holdout or [])
         with Heartbeat(beat, heartbeat_interval or JobLimits().heartbeat_interval):
             result = train_and_register(
@@ -239,8 +194,8 @@ def run_retrain(
                 progress=progress,
             )
         metrics = {name: r.as_dict() for name, r in result.evaluations.items()}
-        with unit_of_work() as repo:
-            repo.update_job(
+        with unit_of_work() as ctx:
+            JobRepository(ctx.session).update(
                 job_id,
                 when_status=("running",),
                 status="succeeded",
@@ -249,9 +204,11 @@ def run_retrain(
                 message=f"Đã tạo phiên bản {result.version} (chưa kích hoạt)",
                 finished_at=clock(),
             )
+        log.info("retraining job %d made version %s", job_id, result.version)
     except Exception as e:  # a background job must record any failure, not die silently
-        with unit_of_work() as repo:
-            repo.update_job(
+        log.exception("retraining job %d failed", job_id)
+        with unit_of_work() as ctx:
+            JobRepository(ctx.session).update(
                 job_id,
                 when_status=("queued", "running"),
                 status="failed",
@@ -323,3 +280,108 @@ def activate(
 def rollback(registry: ModelRegistry, principal: Principal) -> str:
     require(principal, "model.activate")
     return registry.rollback()
+
+
+def job_info(job: ModelJob) -> dict[str, Any]:
+    """A retraining job as the API and the command line show it."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "message": job.message,
+        "version": job.version,
+        "n_corrections": job.n_corrections,
+        "metrics": job.metrics,
+        "actor": job.actor,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "owner": job.owner,
+        "heartbeat_at": job.heartbeat_at,
+    }
+
+
+@dataclass
+class ModelOps:
+    """The model operations of one running service: what its handlers and the CLI call.
+
+    ``provider`` is this worker's active classifier, refreshed at once after an activation (None
+    from the command line, where no model is served); ``unit`` and ``reader`` open a write /
+    read-only Context; ``holdout_file`` holds the labelled
+    items of KIENNGHI_HOLDOUT, scored with the clerks' held-out decisions before an activation.
+    """
+
+    registry: ModelRegistry
+    catalog: Catalog
+    provider: ModelProvider | None
+    unit: UnitFactory
+    reader: UnitFactory
+    clock: Callable[[], datetime]
+    limits: JobLimits
+    training_data: Callable[[], Path]
+    holdout_file: list[LabelledItem] = field(default_factory=list)
+
+    def holdout(self) -> list[LabelledItem]:
+        """The clerks' held-out decisions and the holdout file: what candidates are compared on."""
+        with self.reader() as ctx:
+            _train, held = labelled_decisions(ctx)
+        return held + self.holdout_file
+
+    def reap(self) -> None:
+        """Jobs whose worker died are declared failed before anyone reads a job's status."""
+        reap_stale_jobs(self.reader, self.unit, self.clock(), self.limits)
+
+    def models(self, principal: Principal) -> dict[str, Any]:
+        return {"items": list_models(self.registry, principal), "active": self.registry.active_version()}
+
+    def retrain(self, principal: Principal) -> dict[str, Any]:
+        """Record a job and run it in a background thread of this process; the job as queued."""
+        with self.unit() as ctx:
+            job_id = start_retrain(ctx, principal, JobOwner.current(), self.limits)
+        thread = threading.Thread(
+            target=run_retrain,
+            name=f"retrain-{job_id}",
+            daemon=True,
+            args=(
+                job_id,
+                self.unit,
+                self.registry,
+                self.training_data(),
+                self.holdout_file,
+                self.clock,
+                self.limits.heartbeat_interval,
+            ),
+        )
+        thread.start()
+        log.info("retraining job %d queued by %s", job_id, principal.identity)
+        return self.job(principal, job_id, reap=False)
+
+    def jobs(self, principal: Principal) -> list[dict[str, Any]]:
+        require(principal, "model.read")
+        self.reap()
+        with self.reader() as ctx:
+            return [job_info(j) for j in JobRepository(ctx.session).recent()]
+
+    def job(self, principal: Principal, job_id: int, reap: bool = True) -> dict[str, Any]:
+        require(principal, "model.read")
+        if reap:
+            self.reap()
+        with self.reader() as ctx:
+            return job_info(JobRepository(ctx.session).get(job_id))
+
+    def compare(self, principal: Principal, version: str, baseline: str | None = None) -> dict[str, Any]:
+        return compare(self.registry, self.catalog, principal, version, baseline, self.holdout())
+
+    def activate(self, principal: Principal, version: str, force: bool = False) -> dict[str, Any]:
+        """Activate unless worse than the active version (or forced); this worker serves it at once."""
+        result = activate(self.registry, self.catalog, principal, version, force, self.holdout())
+        if self.provider is not None:
+            self.provider.refresh(force=True)
+        log.info("model %s activated by %s%s", version, principal.identity, " (forced)" if force else "")
+        return result
+
+    def rollback(self, principal: Principal) -> str:
+        """Back to the version active before; this worker serves it at once."""
+        version = rollback(self.registry, principal)
+        if self.provider is not None:
+            self.provider.refresh(force=True)
+        log.info("model rolled back to %s by %s", version, principal.identity)
+        return version

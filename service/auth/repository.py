@@ -1,8 +1,4 @@
-"""Reads and writes of API keys for their management: list, find, revoke, record last use.
-
-Kept apart from ``service.repository`` (whose key lookup serves authentication on every request)
-so that managing keys and the request hot path change for different reasons.
-"""
+"""Every read and write of API keys: create, look up for authentication, list, revoke, last use."""
 
 from __future__ import annotations
 
@@ -17,10 +13,26 @@ __all__ = ["KeyRepository"]
 
 
 class KeyRepository:
-    """Key management statements within one unit of work (one SQLAlchemy session)."""
+    """Key statements within one unit of work (one SQLAlchemy session)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def add(
+        self, name: str, prefix: str, key_hash: str, role: str, department: str | None, now: datetime
+    ) -> ApiKey:
+        row = ApiKey(
+            name=name, prefix=prefix, key_hash=key_hash, role=role, department=department, created_at=now
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def valid_by_hash(self, key_hash: str) -> ApiKey | None:
+        """The key with this hash unless it was revoked (authentication)."""
+        return self.session.scalar(
+            select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+        )
 
     def all(self) -> list[ApiKey]:
         return list(self.session.scalars(select(ApiKey).order_by(ApiKey.id)))

@@ -1,24 +1,21 @@
-"""The repository: the only module that reads and writes the database."""
+"""Reads and writes of petitions: numbering, rows, bodies, history, classifications, uploads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from kiennghi.service.errors import FieldError, NotFoundError
-from kiennghi.service.lifecycle import ACTIVE_STATUSES
+from kiennghi.service.petitions.search import PetitionQuery
+from kiennghi.service.petitions.statuses import ACTIVE_STATUSES
 from kiennghi.service.tables import (
-    ApiKey,
-    Correction,
     Event,
-    ModelJob,
     Petition,
     PetitionBody,
     PetitionClassification,
@@ -28,7 +25,7 @@ from kiennghi.service.tables import (
     Sequence as SequenceRow,
 )
 
-__all__ = ["SORT_FIELDS", "PetitionQuery", "Repository"]
+__all__ = ["SORT_FIELDS", "PetitionRepository", "conditions", "visible_condition"]
 
 SORT_FIELDS = {
     "received_on": Petition.received_on,
@@ -40,57 +37,62 @@ SORT_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class PetitionQuery:
-    """Filters of a list, an export or a report. ``search`` is already accent-free lower case."""
-
-    status: tuple[str, ...] = ()
-    sector: str | None = None
-    association: str | None = None
-    department: str | None = None
-    role: str | None = None
-    received_from: date | None = None
-    received_to: date | None = None
-    overdue: bool | None = None
-    search: tuple[str, ...] = ()
-    today: date | None = None
-
-
 def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class Repository:
-    """Reads and writes for one unit of work (one SQLAlchemy session)."""
+def visible_condition(department: str | None) -> ColumnElement[bool] | None:
+    """Items where ``department`` is lead or coordinating (None: every item)."""
+    if department is None:
+        return None
+    body = aliased(PetitionBody)
+    return exists(
+        select(body.petition_id)
+        .where(body.petition_id == Petition.id, body.department == department)
+        .correlate(Petition)
+    )
+
+
+def conditions(query: PetitionQuery, visible_to: str | None) -> list[Any]:
+    """The WHERE clauses of a list, an export or a report, as ``visible_to`` may see them."""
+    where: list[Any] = []
+    visible = visible_condition(visible_to)
+    if visible is not None:
+        where.append(visible)
+    if query.status:
+        where.append(Petition.status.in_(query.status))
+    if query.sector:
+        where.append(Petition.sector == query.sector)
+    if query.association:
+        where.append(Petition.association == query.association)
+    if query.department or query.role:
+        alias = aliased(PetitionBody)
+        body = [alias.petition_id == Petition.id]
+        if query.department:
+            body.append(alias.department == query.department)
+        if query.role:
+            body.append(alias.role == query.role)
+        if visible_to and query.role:
+            body.append(alias.department == visible_to)
+        where.append(exists(select(alias.petition_id).where(and_(*body)).correlate(Petition)))
+    if query.received_from:
+        where.append(Petition.received_on >= query.received_from)
+    if query.received_to:
+        where.append(Petition.received_on <= query.received_to)
+    if query.overdue is not None:
+        today = query.today or date.today()
+        late = and_(Petition.status.in_(ACTIVE_STATUSES), Petition.deadline < today)
+        where.append(late if query.overdue else or_(~late, Petition.deadline.is_(None)))
+    for term in query.search:
+        where.append(Petition.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
+    return where
+
+
+class PetitionRepository:
+    """Petition statements within one unit of work (one SQLAlchemy session)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    # -- health ----------------------------------------------------------------------------
-    def ping(self) -> None:
-        self.session.execute(text("SELECT 1"))
-
-    # -- API keys --------------------------------------------------------------------------
-    def add_key(
-        self,
-        name: str,
-        prefix: str,
-        key_hash: str,
-        role: str,
-        department: str | None,
-        now: datetime,
-    ) -> ApiKey:
-        row = ApiKey(
-            name=name, prefix=prefix, key_hash=key_hash, role=role, department=department, created_at=now
-        )
-        self.session.add(row)
-        self.session.flush()
-        return row
-
-    def key_by_hash(self, key_hash: str) -> ApiKey | None:
-        return self.session.scalar(
-            select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
-        )
 
     # -- petitions: writes ----------------------------------------------------------------
     def next_numbers(self, year: int, count: int = 1) -> range:
@@ -117,9 +119,6 @@ class Repository:
             last = connection.execute(bump, {"count": count}).scalar() or 0
         return range(int(last) - count + 1, int(last) + 1)
 
-    def next_number(self, year: int) -> int:
-        return self.next_numbers(year, 1)[0]
-
     def add_petitions(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert new items (one statement); their ids in the order given."""
         if not rows:
@@ -129,16 +128,9 @@ class Repository:
         stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(self.session.connection().execute(stmt, list(rows)).scalars())
 
-    def add_petition(self, **fields: Any) -> Petition:
-        """Insert a new item; returns it detached (the submit path writes it once, in full)."""
-        return Petition(id=self.add_petitions([fields])[0], **fields)
-
     def add_classifications(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.session.connection().execute(insert(PetitionClassification.__table__), list(rows))
-
-    def add_classification(self, petition: Petition, **fields: Any) -> None:
-        self.add_classifications([{"petition_id": petition.id, **fields}])
 
     def add_body_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -183,27 +175,14 @@ class Repository:
         """Append history rows (never updated or deleted)."""
         self.add_event_rows([{"petition_id": petition.id, **row} for row in rows])
 
-    def add_correction(self, petition: Petition, **fields: Any) -> None:
-        self.session.add(Correction(petition_id=petition.id, **fields))
-
     def flush(self) -> None:
         self.session.flush()
 
     # -- petitions: reads -----------------------------------------------------------------
-    def _visible(self, department: str | None) -> ColumnElement[bool] | None:
-        if department is None:
-            return None
-        body = aliased(PetitionBody)
-        return exists(
-            select(body.petition_id)
-            .where(body.petition_id == Petition.id, body.department == department)
-            .correlate(Petition)
-        )
-
     def get_petition(self, code: str, visible_to: str | None = None, for_update: bool = False) -> Petition:
         """The item, if the caller may see it; otherwise NotFoundError (never 'forbidden')."""
         stmt = select(Petition).where(Petition.code == code)
-        visible = self._visible(visible_to)
+        visible = visible_condition(visible_to)
         if visible is not None:
             stmt = stmt.where(visible)
         if for_update:
@@ -247,39 +226,6 @@ class Repository:
         )
         return {str(k): str(c) for k, c in rows}
 
-    def _conditions(self, query: PetitionQuery, visible_to: str | None) -> list[Any]:
-        where: list[Any] = []
-        visible = self._visible(visible_to)
-        if visible is not None:
-            where.append(visible)
-        if query.status:
-            where.append(Petition.status.in_(query.status))
-        if query.sector:
-            where.append(Petition.sector == query.sector)
-        if query.association:
-            where.append(Petition.association == query.association)
-        if query.department or query.role:
-            alias = aliased(PetitionBody)
-            body = [alias.petition_id == Petition.id]
-            if query.department:
-                body.append(alias.department == query.department)
-            if query.role:
-                body.append(alias.role == query.role)
-            if visible_to and query.role:
-                body.append(alias.department == visible_to)
-            where.append(exists(select(alias.petition_id).where(and_(*body)).correlate(Petition)))
-        if query.received_from:
-            where.append(Petition.received_on >= query.received_from)
-        if query.received_to:
-            where.append(Petition.received_on <= query.received_to)
-        if query.overdue is not None:
-            today = query.today or date.today()
-            late = and_(Petition.status.in_(ACTIVE_STATUSES), Petition.deadline < today)
-            where.append(late if query.overdue else or_(~late, Petition.deadline.is_(None)))
-        for term in query.search:
-            where.append(Petition.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
-        return where
-
     def list_petitions(
         self,
         query: PetitionQuery,
@@ -288,7 +234,7 @@ class Repository:
         limit: int,
         sort: str = "-id",
     ) -> tuple[list[Petition], int]:
-        where = self._conditions(query, visible_to)
+        where = conditions(query, visible_to)
         name = sort.lstrip("-")
         if name not in SORT_FIELDS:
             raise FieldError(
@@ -306,7 +252,7 @@ class Repository:
     def iter_petitions(
         self, query: PetitionQuery, visible_to: str | None, batch: int = 500
     ) -> Iterator[Petition]:
-        where = self._conditions(query, visible_to)
+        where = conditions(query, visible_to)
         last = 0
         while True:
             rows = list(
@@ -318,82 +264,6 @@ class Repository:
             if len(rows) < batch:
                 return
             last = rows[-1].id
-
-    # -- reports ---------------------------------------------------------------------------
-    def counts_by_body_status(
-        self, query: PetitionQuery, visible_to: str | None
-    ) -> list[tuple[str, str, str, int]]:
-        where = self._conditions(query, visible_to)
-        rows = self.session.execute(
-            select(PetitionBody.department, PetitionBody.role, Petition.status, func.count())
-            .join(Petition, Petition.id == PetitionBody.petition_id)
-            .where(*where)
-            .group_by(PetitionBody.department, PetitionBody.role, Petition.status)
-        )
-        return [(str(d), str(r), str(s), int(n)) for d, r, s, n in rows]
-
-    def counts_by(
-        self, column: str, query: PetitionQuery, visible_to: str | None
-    ) -> list[tuple[str | None, str, int]]:
-        col = {"sector": Petition.sector, "association": Petition.association}[column]
-        where = self._conditions(query, visible_to)
-        rows = self.session.execute(
-            select(col, Petition.status, func.count()).where(*where).group_by(col, Petition.status)
-        )
-        return [(k, str(s), int(n)) for k, s, n in rows]
-
-    def answer_durations(
-        self, query: PetitionQuery, visible_to: str | None
-    ) -> list[tuple[datetime, datetime]]:
-        where = self._conditions(query, visible_to)
-        rows = self.session.execute(
-            select(Petition.assigned_at, Petition.answered_at).where(
-                *where, Petition.answered_at.is_not(None), Petition.assigned_at.is_not(None)
-            )
-        )
-        return [(a, b) for a, b in rows]
-
-    # -- corrections and model jobs -------------------------------------------------------
-    def corrections(self) -> list[tuple[Correction, str]]:
-        rows = self.session.execute(
-            select(Correction, Petition.code)
-            .join(Petition, Petition.id == Correction.petition_id)
-            .order_by(Correction.id)
-        )
-        return [(c, str(code)) for c, code in rows]
-
-    def add_job(self, **fields: Any) -> ModelJob:
-        job = ModelJob(**fields)
-        self.session.add(job)
-        self.session.flush()
-        return job
-
-    def get_job(self, job_id: int) -> ModelJob:
-        job = self.session.get(ModelJob, job_id)
-        if job is None:
-            raise NotFoundError(f"Không có lượt huấn luyện số {job_id}")
-        return job
-
-    def running_job(self) -> ModelJob | None:
-        return self.session.scalar(
-            select(ModelJob).where(ModelJob.status.in_(("queued", "running"))).limit(1)
-        )
-
-    def list_jobs(self, limit: int = 20) -> list[ModelJob]:
-        stmt = select(ModelJob).order_by(ModelJob.id.desc()).limit(limit)
-        return list(self.session.scalars(stmt))
-
-    def active_jobs(self) -> list[ModelJob]:
-        stmt = select(ModelJob).where(ModelJob.status.in_(("queued", "running"))).order_by(ModelJob.id)
-        return list(self.session.scalars(stmt))
-
-    def update_job(self, job_id: int, when_status: Sequence[str] | None = None, **fields: Any) -> bool:
-        """Update a job; with ``when_status``, only while it is in one of those states."""
-        stmt = update(ModelJob).where(ModelJob.id == job_id)
-        if when_status is not None:
-            stmt = stmt.where(ModelJob.status.in_(tuple(when_status)))
-        result = self.session.execute(stmt.values(**fields))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # -- uploads ---------------------------------------------------------------------------
     def add_upload(self, **fields: Any) -> Upload:

@@ -1,49 +1,30 @@
-"""API schemas (pydantic): the shapes of requests and responses, English field names."""
+"""Request and response shapes of petitions (pydantic), English field names."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field
 
-from kiennghi.service.lifecycle import ACTIVE_STATUSES, STATUS_LABELS
-from kiennghi.service.workflow import NewPetition, PetitionView, unstorable_character
+from kiennghi.service.api.schemas import Input
+from kiennghi.service.petitions.domain import NewPetition, PetitionView
+from kiennghi.service.petitions.statuses import ACTIVE_STATUSES, STATUS_LABELS
 
 __all__ = [
-    "ActivateIn",
     "AnswerIn",
     "DecisionIn",
-    "KeyIn",
-    "KeyInfoOut",
-    "KeyList",
-    "KeyOut",
     "PetitionDetail",
     "PetitionIn",
     "PetitionList",
     "PetitionOut",
     "ReasonIn",
-    "ReviewItem",
-    "ReviewList",
     "StatusIn",
     "present",
 ]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        for text in value if isinstance(value, list) else [value]:
-            problem = unstorable_character(text) if isinstance(text, str) else None
-            if problem:
-                raise ValueError(problem)
-        return value
-
-
-class PetitionIn(_In):
+class PetitionIn(Input):
     """A new petition. Only ``text`` is required (1–20,000 characters)."""
 
     text: str | None = Field(None, description="Nội dung kiến nghị, 1–20.000 ký tự")
@@ -59,7 +40,7 @@ class PetitionIn(_In):
         return NewPetition(**self.model_dump())  # type: ignore[arg-type]
 
 
-class DecisionIn(_In):
+class DecisionIn(Input):
     """A clerk's assignment: a sector; bodies default to the directory's for that sector."""
 
     sector: str | None = None
@@ -68,54 +49,17 @@ class DecisionIn(_In):
     reason: str | None = Field(None, max_length=2000)
 
 
-class ReasonIn(_In):
+class ReasonIn(Input):
     reason: str = Field(..., max_length=2000)
 
 
-class StatusIn(_In):
+class StatusIn(Input):
     status: Literal["acknowledged", "in_progress"]
     note: str | None = Field(None, max_length=2000)
 
 
-class AnswerIn(_In):
+class AnswerIn(Input):
     answer_text: str
-
-
-class ActivateIn(_In):
-    force: bool = False
-
-
-class KeyIn(_In):
-    role: Literal["admin", "secretariat", "analyst", "department"]
-    department: str | None = None
-    name: str = Field("", max_length=200)
-
-
-class KeyOut(BaseModel):
-    id: int
-    name: str
-    role: str
-    department: str | None
-    key: str = Field(..., description="Khóa API; chỉ hiện một lần")
-
-
-class KeyInfoOut(BaseModel):
-    """A key as listed: its prefix, never the key."""
-
-    id: int
-    prefix: str = Field(..., description="Các ký tự đầu của khóa, để nhận ra khóa")
-    name: str
-    role: str
-    department: str | None
-    created_at: datetime
-    last_used_at: datetime | None = Field(None, description="Lần dùng gần nhất (chính xác đến 1 giờ)")
-    revoked: bool
-    revoked_at: datetime | None
-    revoked_by: str | None
-
-
-class KeyList(BaseModel):
-    items: list[KeyInfoOut]
 
 
 class PetitionOut(BaseModel):
@@ -152,19 +96,8 @@ class PetitionDetail(PetitionOut):
     history: list[dict[str, Any]] = []
 
 
-class ReviewItem(PetitionOut):
-    suggestions: list[dict[str, Any]] = []
-
-
 class PetitionList(BaseModel):
     items: list[PetitionOut]
-    total: int
-    page: int
-    page_size: int
-
-
-class ReviewList(BaseModel):
-    items: list[ReviewItem]
     total: int
     page: int
     page_size: int

@@ -1,23 +1,22 @@
-"""Petitions: intake (one or a spreadsheet), inbox list, detail, and the departments' actions."""
+"""Petitions over HTTP: intake (one or a spreadsheet), lists, detail and the departments' moves."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import Response
 
 from kiennghi.service.api.deps import Caller, FiltersDep, ServicesDep
+from kiennghi.service.context import Context
 from kiennghi.service.errors import FieldError
-from kiennghi.service.intake import upload_file
-from kiennghi.service.reports import export_petitions
-from kiennghi.service.schemas import (
+from kiennghi.service.petitions import lifecycle, queries
+from kiennghi.service.petitions.schemas import (
     AnswerIn,
-    DecisionIn,
     PetitionDetail,
     PetitionIn,
     PetitionList,
@@ -26,14 +25,13 @@ from kiennghi.service.schemas import (
     StatusIn,
     present,
 )
-from kiennghi.service.security import Principal
-from kiennghi.service.workflow import PetitionView, Workflow
+from kiennghi.service.petitions.upload import upload_file
+from kiennghi.service.services import Services
+from kiennghi.service.tables import Petition
 
 router = APIRouter(prefix="/api/v1/petitions", tags=["petitions"])
 
-
-def _one(wf: Workflow, view: PetitionView) -> dict[str, Any]:
-    return present(view, wf.today)
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
 
 
 @router.post(
@@ -60,15 +58,15 @@ def upload_petitions(
 ) -> Any:
     name = Path(file.filename or "upload.csv").name
     suffix = Path(name).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+    if suffix not in UPLOAD_SUFFIXES:
         raise FieldError("file", f"Tệp '{name}' không phải .csv hoặc .xlsx")
-    classifier = services.provider.current()
+    classifier = services.classifier()
     with tempfile.TemporaryDirectory(prefix="kiennghi-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out)
-        with services.unit() as repo:
-            report = upload_file(services.workflow(repo), principal, classifier, path, name)
+        with services.unit() as ctx:
+            report = upload_file(ctx, principal, classifier, path, name)
     return report.__dict__
 
 
@@ -78,72 +76,34 @@ def list_petitions(
     services: ServicesDep,
     query: FiltersDep,
     page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page_size: Annotated[int, Query(ge=1, le=queries.MAX_PAGE_SIZE)] = 50,
     sort: str = Query(
         "-id", description="received_on, created_at, deadline, id, confidence, status; '-' để giảm dần"
     ),
 ) -> Any:
-    with services.reader() as repo:
-        wf = services.workflow(repo)
-        views, total = wf.listing(principal, query, page, page_size, sort)
-        return {"items": [_one(wf, v) for v in views], "total": total, "page": page, "page_size": page_size}
-
-
-@router.get(
-    "/export",
-    summary="Xuất danh sách đã lọc ra XLSX hoặc CSV (tiêu đề tiếng Việt)",
-    response_class=FileResponse,
-)
-def export(
-    principal: Caller("report.read"),
-    services: ServicesDep,
-    query: FiltersDep,
-    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
-) -> Any:
-    with services.reader() as repo:
-        wf = services.workflow(repo)
-        wf._check_query(query)
-        result = export_petitions(
-            repo,
-            principal,
-            services.catalog,
-            services.associations,
-            query,
-            format,
-            wf.today,
-            zone=wf.zone,
-        )
-    return FileResponse(
-        result.path,
-        media_type=result.media_type,
-        filename=result.filename,
-        background=BackgroundTask(shutil.rmtree, result.path.parent, True),
-    )
+    with services.reader() as ctx:
+        views, total = queries.listing(ctx, principal, query, page, page_size, sort)
+        items = [present(v, ctx.today) for v in views]
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
 @router.get("/{code}", response_model=PetitionDetail, summary="Chi tiết kiến nghị và lịch sử")
 def get_petition(code: str, principal: Caller("petition.read"), services: ServicesDep) -> Any:
-    with services.reader() as repo:
-        wf = services.workflow(repo)
-        return _one(wf, wf.view(principal, code))
+    with services.reader() as ctx:
+        return present(queries.view(ctx, principal, code), ctx.today)
 
 
-def _after(services: ServicesDep, principal: Principal, code: str, action: Any) -> Any:
-    with services.unit() as repo:
-        wf = services.workflow(repo)
-        petition = action(wf)
-        # Shown from the petition just changed: a department that returned an item no longer
-        # sees it, yet gets the outcome of its own action.
-        view = wf.views(principal, [petition])[0]
-        view.history = wf.history(petition)
-        return _one(wf, view)
+def changed(services: Services, action: Callable[[Context], Petition]) -> dict[str, Any]:
+    """Run one action in a write transaction; the item as changed, with its history."""
+    with services.unit() as ctx:
+        return present(queries.detail(ctx, action(ctx)), ctx.today)
 
 
 @router.post(
     "/{code}/acknowledge", response_model=PetitionDetail, summary="Cơ quan xác nhận đã nhận kiến nghị"
 )
 def acknowledge(code: str, principal: Caller("petition.respond"), services: ServicesDep) -> Any:
-    return _after(services, principal, code, lambda wf: wf.acknowledge(principal, code))
+    return changed(services, lambda ctx: lifecycle.acknowledge(ctx, principal, code))
 
 
 @router.post(
@@ -154,14 +114,14 @@ def acknowledge(code: str, principal: Caller("petition.respond"), services: Serv
 def change_status(
     code: str, body: StatusIn, principal: Caller("petition.respond"), services: ServicesDep
 ) -> Any:
-    return _after(
-        services, principal, code, lambda wf: wf.change_status(principal, code, body.status, body.note)
+    return changed(
+        services, lambda ctx: lifecycle.change_status(ctx, principal, code, body.status, body.note)
     )
 
 
 @router.post("/{code}/answer", response_model=PetitionDetail, summary="Cơ quan chủ trì trả lời")
 def answer(code: str, body: AnswerIn, principal: Caller("petition.respond"), services: ServicesDep) -> Any:
-    return _after(services, principal, code, lambda wf: wf.answer(principal, code, body.answer_text))
+    return changed(services, lambda ctx: lifecycle.answer(ctx, principal, code, body.answer_text))
 
 
 @router.post(
@@ -172,28 +132,9 @@ def answer(code: str, body: AnswerIn, principal: Caller("petition.respond"), ser
 def return_item(
     code: str, body: ReasonIn, principal: Caller("petition.respond"), services: ServicesDep
 ) -> Any:
-    return _after(services, principal, code, lambda wf: wf.return_item(principal, code, body.reason))
-
-
-@router.post(
-    "/{code}/reassign", response_model=PetitionDetail, summary="Giao lại cho cơ quan khác (thông báo lại)"
-)
-def reassign(code: str, body: DecisionIn, principal: Caller("petition.assign"), services: ServicesDep) -> Any:
-    return _after(
-        services,
-        principal,
-        code,
-        lambda wf: wf.reassign(
-            principal,
-            code,
-            body.sector,
-            body.lead_department,
-            body.coordinating_departments,
-            body.reason or "",
-        ),
-    )
+    return changed(services, lambda ctx: lifecycle.return_item(ctx, principal, code, body.reason))
 
 
 @router.post("/{code}/close", response_model=PetitionDetail, summary="Kết thúc kiến nghị đã trả lời")
 def close(code: str, principal: Caller("petition.close"), services: ServicesDep) -> Any:
-    return _after(services, principal, code, lambda wf: wf.close(principal, code))
+    return changed(services, lambda ctx: lifecycle.close(ctx, principal, code))

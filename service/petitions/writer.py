@@ -2,7 +2,7 @@
 
 One writer thread per process takes every submit waiting in its queue (up to ``max_batch``),
 validates and classifies each, and stores them together with one statement per table and one
-COMMIT (``Workflow.submit_many``). While it writes, new submits queue up and form the next
+COMMIT (``intake.store``). While it writes, new submits queue up and form the next
 batch, so nobody waits for a batch to fill: a lone request is a batch of one.
 
 Each request still gets its own id, result or error:
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Iterator
@@ -32,12 +33,14 @@ from typing import Protocol
 
 from sqlalchemy.exc import DataError, IntegrityError
 
-from kiennghi.service.intake import prepare_submissions
-from kiennghi.service.repository import Repository
-from kiennghi.service.security import Principal
-from kiennghi.service.workflow import Classifier, NewPetition, PetitionView, Submission, Workflow
+from kiennghi.service.auth.permissions import Principal
+from kiennghi.service.context import Context
+from kiennghi.service.petitions.domain import Classifier, NewPetition, PetitionView, Submission
+from kiennghi.service.petitions.intake import prepare, store, view_new
 
 __all__ = ["Stored", "SubmitWriter", "WriterBackend"]
+
+log = logging.getLogger(__name__)
 
 # Failures that may come from one item's values; anything else is the database's or ours.
 _ITEM_ERRORS = (IntegrityError, DataError)
@@ -46,9 +49,7 @@ _ITEM_ERRORS = (IntegrityError, DataError)
 class WriterBackend(Protocol):
     """What the writer needs from the running service (Services, or a test's stand-in)."""
 
-    def unit(self) -> AbstractContextManager[Repository]: ...
-
-    def workflow(self, repo: Repository) -> Workflow: ...
+    def unit(self) -> AbstractContextManager[Context]: ...
 
     def classifier(self) -> Classifier: ...
 
@@ -146,6 +147,7 @@ class SubmitWriter:
             try:
                 self._store(jobs)
             except BaseException as e:  # the thread must outlive any batch; its callers get the error
+                log.exception("storing a batch of %d submits failed", len(jobs))
                 for job in jobs:
                     self._reply(job, None, e)
 
@@ -165,23 +167,21 @@ class SubmitWriter:
         try:
             # The session takes its connection (and SQLite's write lock) at the first
             # statement: validation and classification below run before it.
-            with self.backend.unit() as repo:
-                workflow = self.backend.workflow(repo)
-                outcomes = prepare_submissions(
-                    workflow, classifier, [(job.principal, job.item, job.dedupe) for job in jobs]
-                )
+            with self.backend.unit() as ctx:
+                outcomes = prepare(ctx, classifier, [(job.principal, job.item, job.dedupe) for job in jobs])
                 for job, outcome in zip(jobs, outcomes, strict=True):
                     if isinstance(outcome, Exception):
                         self._reply(job, None, outcome)
                     else:
                         accepted.append((job, outcome))
-                stored = workflow.submit_many([s for _job, s in accepted])
+                stored = store(ctx, [s for _job, s in accepted])
                 replies = [
-                    (job, Stored(workflow.view_new(p, s.result), workflow.today))
+                    (job, Stored(view_new(p, s.result), ctx.today))
                     for (job, s), p in zip(accepted, stored, strict=True)
                 ]
                 committing = True
         except Exception as e:
+            log.warning("storing a batch of %d submits failed: %s", len(accepted), e)
             if committing or len(accepted) < 2 or not isinstance(e, _ITEM_ERRORS):
                 for job, _s in accepted:
                     self._reply(job, None, e)
@@ -195,10 +195,9 @@ class SubmitWriter:
 
     def _store_one(self, job: _Job, submission: Submission) -> None:
         try:
-            with self.backend.unit() as repo:
-                workflow = self.backend.workflow(repo)
-                petition = workflow.submit_many([submission])[0]
-                result = Stored(workflow.view_new(petition, submission.result), workflow.today)
+            with self.backend.unit() as ctx:
+                petition = store(ctx, [submission])[0]
+                result = Stored(view_new(petition, submission.result), ctx.today)
         except Exception as e:
             self._reply(job, None, e)
             return

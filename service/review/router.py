@@ -1,0 +1,76 @@
+"""The secretariat's decisions over HTTP: the review queue, confirm, override, reassign."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from kiennghi.service.api.deps import Caller, FiltersDep, ServicesDep
+from kiennghi.service.petitions.router import changed
+from kiennghi.service.petitions.schemas import DecisionIn, PetitionDetail, present
+from kiennghi.service.review import service as review
+from kiennghi.service.review.schemas import ReviewList
+
+router = APIRouter(prefix="/api/v1", tags=["review"])
+
+
+@router.get("/review", response_model=ReviewList, summary="Hàng chờ duyệt, kèm gợi ý và từ khóa")
+def review_queue(
+    principal: Caller("review.read"),
+    services: ServicesDep,
+    query: FiltersDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> Any:
+    classifier = services.classifier()
+    with services.reader() as ctx:
+        views, total = review.queue(ctx, principal, classifier, page, page_size, query)
+        items = [present(v, ctx.today) for v in views]
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+@router.post("/review/{code}/confirm", response_model=PetitionDetail, summary="Xác nhận đề xuất của mô hình")
+def confirm(code: str, principal: Caller("review.decide"), services: ServicesDep) -> Any:
+    return changed(services, lambda ctx: review.confirm(ctx, principal, code))
+
+
+@router.post(
+    "/review/{code}/override",
+    response_model=PetitionDetail,
+    summary="Giao khác đề xuất (lưu làm dữ liệu sửa lỗi để huấn luyện lại)",
+)
+def override(code: str, body: DecisionIn, principal: Caller("review.decide"), services: ServicesDep) -> Any:
+    return changed(
+        services,
+        lambda ctx: review.override(
+            ctx,
+            principal,
+            code,
+            body.sector,
+            body.lead_department,
+            body.coordinating_departments,
+            body.reason,
+        ),
+    )
+
+
+@router.post(
+    "/petitions/{code}/reassign",
+    response_model=PetitionDetail,
+    summary="Giao lại cho cơ quan khác (thông báo lại)",
+    tags=["petitions"],
+)
+def reassign(code: str, body: DecisionIn, principal: Caller("petition.assign"), services: ServicesDep) -> Any:
+    return changed(
+        services,
+        lambda ctx: review.reassign(
+            ctx,
+            principal,
+            code,
+            body.sector,
+            body.lead_department,
+            body.coordinating_departments,
+            body.reason or "",
+        ),
+    )

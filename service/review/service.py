@@ -1,0 +1,167 @@
+"""The secretariat's routing decisions: the review queue, confirm, override, reassign.
+
+Every decision is kept as a correction (what the model proposed, what the clerk chose): the
+data analysts retrain on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from kiennghi.service.auth.permissions import Principal, require
+from kiennghi.service.context import Context
+from kiennghi.service.errors import ConflictError, FieldError
+from kiennghi.service.petitions.domain import Classifier, PetitionView
+from kiennghi.service.petitions.lifecycle import assign, expect
+from kiennghi.service.petitions.queries import views
+from kiennghi.service.petitions.repository import PetitionRepository
+from kiennghi.service.petitions.search import PetitionQuery, check_query
+from kiennghi.service.petitions.statuses import ACTIVE_STATUSES
+from kiennghi.service.review.repository import CorrectionRepository
+from kiennghi.service.tables import Petition, PetitionClassification
+
+__all__ = ["confirm", "override", "queue", "reassign"]
+
+
+def queue(
+    ctx: Context,
+    principal: Principal,
+    classifier: Classifier,
+    page: int,
+    page_size: int,
+    query: PetitionQuery | None = None,
+) -> tuple[list[PetitionView], int]:
+    """Items waiting for a clerk, oldest first, with the top suggestions and their words."""
+    require(principal, "review.read")
+    query = replace(query or PetitionQuery(), status=("needs_review",), today=ctx.today)
+    check_query(ctx, query)
+    repo = PetitionRepository(ctx.session)
+    rows, total = repo.list_petitions(query, None, (page - 1) * page_size, page_size, "id")
+    found = views(ctx, rows)
+    taxonomy = ctx.catalog.taxonomy
+    for item in found:
+        proposal = repo.latest_classification(item.petition)
+        item.suggestions = [
+            {
+                **c,
+                "sector_label": taxonomy.get(c["sector"]).label if c["sector"] in taxonomy else c["sector"],
+                "words": classifier.explain(item.petition.text, c["sector"]),
+            }
+            for c in (proposal.candidates if proposal else [])
+        ]
+    return found, total
+
+
+def confirm(ctx: Context, principal: Principal, code: str) -> Petition:
+    """The clerk accepts the model's proposal for an item waiting in review."""
+    require(principal, "review.decide")
+    repo = PetitionRepository(ctx.session)
+    petition = repo.get_petition(code, for_update=True)
+    expect(petition, ("needs_review",), "xác nhận")
+    proposal = repo.latest_classification(petition)
+    if proposal is None:  # pragma: no cover - every stored item has one
+        raise ConflictError(f"Kiến nghị {code} chưa được phân loại")
+    # The proposal as shown to the clerk: its bodies include the second sector's lead.
+    sector, lead = proposal.sector, proposal.lead_department
+    coordinating = [ctx.catalog.directory.check_body(c) for c in proposal.coordinating]
+    _correction(ctx, principal, petition, "confirm", sector, lead, proposal)
+    assign(
+        ctx,
+        petition,
+        principal,
+        sector,
+        lead,
+        coordinating,
+        action="confirmed",
+        reason="Cán bộ xác nhận đề xuất của mô hình",
+    )
+    return petition
+
+
+def override(
+    ctx: Context,
+    principal: Principal,
+    code: str,
+    sector: str | None,
+    lead: str | None,
+    coordinating: Sequence[str] | None,
+    reason: str | None,
+) -> Petition:
+    """The clerk assigns an item in review differently from the model; kept as a correction."""
+    require(principal, "review.decide")
+    repo = PetitionRepository(ctx.session)
+    petition = repo.get_petition(code, for_update=True)
+    expect(petition, ("needs_review",), "duyệt")
+    sector, lead, coordinating = _target(ctx, sector, lead, coordinating)
+    _correction(ctx, principal, petition, "override", sector, lead, repo.latest_classification(petition))
+    assign(
+        ctx,
+        petition,
+        principal,
+        sector,
+        lead,
+        coordinating,
+        action="overridden",
+        reason=reason or "Cán bộ giao khác đề xuất của mô hình",
+    )
+    return petition
+
+
+def reassign(
+    ctx: Context,
+    principal: Principal,
+    code: str,
+    sector: str | None,
+    lead: str | None,
+    coordinating: Sequence[str] | None,
+    reason: str,
+) -> Petition:
+    """Send an open item to other bodies; the new bodies are notified again."""
+    require(principal, "petition.assign")
+    if not reason or not reason.strip():
+        raise FieldError("reason", "Cần ghi lý do giao lại")
+    repo = PetitionRepository(ctx.session)
+    petition = repo.get_petition(code, for_update=True)
+    expect(petition, ("needs_review", *ACTIVE_STATUSES), "giao lại")
+    sector, lead, coordinating = _target(ctx, sector or petition.sector, lead, coordinating)
+    _correction(ctx, principal, petition, "reassign", sector, lead, repo.latest_classification(petition))
+    assign(ctx, petition, principal, sector, lead, coordinating, action="reassigned", reason=reason.strip())
+    return petition
+
+
+def _target(
+    ctx: Context, sector: str | None, lead: str | None, coordinating: Sequence[str] | None
+) -> tuple[str, str, list[str]]:
+    """The bodies of a decision: those named, else the directory's for the sector today."""
+    if sector is None:
+        raise FieldError("sector", "Cần chọn lĩnh vực (sector) khi giao lại kiến nghị")
+    directory = ctx.catalog.directory
+    default = directory.assignment(sector, ctx.today)
+    lead = directory.check_body(lead) if lead else default.lead
+    if coordinating is None:
+        coordinating = list(default.coordinating)
+    return sector, lead, [directory.check_body(c) for c in coordinating]
+
+
+def _correction(
+    ctx: Context,
+    principal: Principal,
+    petition: Petition,
+    kind: str,
+    sector: str,
+    lead: str,
+    proposal: PetitionClassification | None,
+) -> None:
+    CorrectionRepository(ctx.session).add(
+        petition,
+        kind=kind,
+        text=petition.text,
+        model_version=proposal.model_version if proposal else None,
+        predicted_sector=proposal.sector if proposal else None,
+        predicted_lead=proposal.lead_department if proposal else None,
+        sector=sector,
+        lead_department=lead,
+        actor=principal.identity,
+        created_at=ctx.now,
+    )
