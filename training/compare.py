@@ -62,11 +62,12 @@ def candidates(catalog: Catalog, only: set[str] | None = None) -> list[Candidate
     base = load_config(None)
 
     def variant(name: str, **changes: Any) -> TrainConfig:
-        features = {**base.features, **changes.pop("features", {})}
-        classifier = {**base.classifier, **changes.pop("classifier", {})}
+        """The default config with some keys changed (checked like a YAML file's)."""
+        features = replace(base.features, **changes.pop("features", {}))
+        classifier = replace(base.classifier, **changes.pop("classifier", {}))
         return replace(base, name=name, features=features, classifier=classifier, **changes)
 
-    none = {"words": None, "accentless_words": None, "accentless_chars": None}
+    none: dict[str, Any] = {"words": None, "accentless_words": None, "accentless_chars": None}
     rows = [
         Candidate(
             "keyword-rules",
@@ -92,17 +93,17 @@ def candidates(catalog: Catalog, only: set[str] | None = None) -> list[Candidate
         Candidate(
             "syllables",
             "Chuẩn hóa + âm tiết 1-2 có dấu",
-            _kiennghi(variant("syllables", features={**none, "words": [1, 2]}, accentless_augment=0.0), abbr),
+            _kiennghi(variant("syllables", features={**none, "words": (1, 2)}, accentless_augment=0.0), abbr),
         ),
         Candidate(
             "accentless-syllables",
             "Chuẩn hóa + âm tiết 1-3 bỏ dấu",
-            _kiennghi(variant("accentless-syllables", features={**none, "accentless_words": [1, 3]}), abbr),
+            _kiennghi(variant("accentless-syllables", features={**none, "accentless_words": (1, 3)}), abbr),
         ),
         Candidate(
             "accentless-chars",
             "Chuẩn hóa + n-gram ký tự 2-5 bỏ dấu",
-            _kiennghi(variant("accentless-chars", features={**none, "accentless_chars": [2, 5]}), abbr),
+            _kiennghi(variant("accentless-chars", features={**none, "accentless_chars": (2, 5)}), abbr),
         ),
         Candidate(
             "segmented-words",

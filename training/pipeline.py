@@ -13,21 +13,9 @@ from sklearn.svm import LinearSVC
 
 from kiennghi.errors import TrainingError
 from kiennghi.nlp.transformers import TextNormalizer, WordSegmentTransformer, accentless_lower
+from kiennghi.training.config import ClassifierConfig, FeatureConfig, TrainConfig
 
-__all__ = ["CLASSIFIER_KEYS", "DEFAULT_FEATURES", "build_pipeline", "compact"]
-
-DEFAULT_FEATURES: dict[str, Any] = {
-    "words": [1, 2],  # syllable n-grams on the accented, normalised text
-    "accentless_words": [1, 3],  # syllable n-grams with diacritics removed
-    "accentless_chars": [2, 5],  # character n-grams (within word boundaries) without diacritics
-    "segment": False,  # underthesea word segmentation before the n-grams
-    "mask_places": False,  # one token for proper place names after xã, huyện, thôn …
-    "min_df": 1,
-    "max_features": 300_000,
-}
-
-# The keys a config's ``classifier`` section may set (see _classifier).
-CLASSIFIER_KEYS = ("type", "C", "class_weight", "calibration", "calibration_folds")
+__all__ = ["build_pipeline", "compact"]
 
 
 def _tfidf(**kwargs: Any) -> TfidfVectorizer:
@@ -40,49 +28,33 @@ def _float32() -> Any:
     return np.float32
 
 
-def _features(cfg: Mapping[str, Any]) -> FeatureUnion:
+def _features(cfg: FeatureConfig) -> FeatureUnion:
     parts: list[tuple[str, Any]] = []
     token = r"(?u)\b\w+\b"
-    cap = cfg.get("max_features")
-    if cfg.get("words"):
-        lo, hi = cfg["words"]
-        parts.append(
-            (
-                "words",
-                _tfidf(
-                    ngram_range=(lo, hi),
-                    token_pattern=token,
-                    lowercase=False,
-                    min_df=cfg.get("min_df", 1),
-                    max_features=cap,
-                ),
-            )
-        )
-    if cfg.get("accentless_words"):
-        lo, hi = cfg["accentless_words"]
+    common: dict[str, Any] = {"min_df": cfg.min_df, "max_features": cfg.max_features}
+    if cfg.words:
+        parts.append(("words", _tfidf(ngram_range=cfg.words, token_pattern=token, lowercase=False, **common)))
+    if cfg.accentless_words:
         parts.append(
             (
                 "accentless_words",
                 _tfidf(
-                    ngram_range=(lo, hi),
+                    ngram_range=cfg.accentless_words,
                     token_pattern=token,
                     preprocessor=accentless_lower,
-                    min_df=cfg.get("min_df", 1),
-                    max_features=cap,
+                    **common,
                 ),
             )
         )
-    if cfg.get("accentless_chars"):
-        lo, hi = cfg["accentless_chars"]
+    if cfg.accentless_chars:
         parts.append(
             (
                 "accentless_chars",
                 _tfidf(
                     analyzer="char_wb",
-                    ngram_range=(lo, hi),
+                    ngram_range=cfg.accentless_chars,
                     preprocessor=accentless_lower,
-                    min_df=cfg.get("min_df", 1),
-                    max_features=cap,
+                    **common,
                 ),
             )
         )
@@ -93,39 +65,47 @@ def _features(cfg: Mapping[str, Any]) -> FeatureUnion:
     return FeatureUnion(parts)
 
 
-def _classifier(cfg: Mapping[str, Any], seed: int) -> Any:
-    kind = cfg.get("type", "svm")
-    c = float(cfg.get("C", 1.0))
-    if kind == "svm":
-        base = LinearSVC(C=c, class_weight=cfg.get("class_weight", "balanced"), random_state=seed)
-        return CalibratedClassifierCV(
-            base,
-            method=cfg.get("calibration", "sigmoid"),
-            cv=int(cfg.get("calibration_folds", 5)),
-            ensemble=False,
-        )
-    if kind == "logreg":
-        return LogisticRegression(C=c, max_iter=2000, class_weight=cfg.get("class_weight", "balanced"))
-    raise TrainingError(f"Bộ phân loại '{kind}' không được hỗ trợ; chọn 'svm' hoặc 'logreg'")
+def _classifier(cfg: ClassifierConfig, seed: int) -> Any:
+    if cfg.type == "svm":
+        base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, random_state=seed)
+        return CalibratedClassifierCV(base, method=cfg.calibration, cv=cfg.calibration_folds, ensemble=False)
+    if cfg.type == "logreg":
+        return LogisticRegression(C=cfg.C, max_iter=2000, class_weight=cfg.class_weight)
+    raise TrainingError(f"Bộ phân loại '{cfg.type}' không được hỗ trợ; chọn 'svm' hoặc 'logreg'")
+
+
+def _typed(value: Any, kind: type, key: str) -> Any:
+    """A typed section from a config object, a plain mapping (checked strictly) or None (defaults)."""
+    if value is None:
+        return kind()
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, Mapping):
+        return getattr(TrainConfig(**{key: value}), key)
+    raise TrainingError(f"build_pipeline: '{key}' phải là {kind.__name__}, một bảng khóa: giá trị hoặc None")
 
 
 def build_pipeline(
-    features: Mapping[str, Any] | None = None,
-    classifier: Mapping[str, Any] | None = None,
+    features: FeatureConfig | Mapping[str, Any] | None = None,
+    classifier: ClassifierConfig | Mapping[str, Any] | None = None,
     abbreviations: Mapping[str, str] | None = None,
     seed: int = 0,
 ) -> Pipeline:
     """The whole model as one Pipeline: normalise → (segment) → n-gram features → classifier.
 
-    Saved whole, so serving never re-implements preprocessing.
+    Saved whole, so serving never re-implements preprocessing. ``features`` and ``classifier``
+    are the typed config sections; a plain mapping is accepted and checked as strictly as a YAML
+    file (keys it leaves out take the :class:`FeatureConfig` / :class:`ClassifierConfig` defaults),
+    and None means all defaults.
     """
-    feats = {**DEFAULT_FEATURES, **(features or {})}
-    normalizer = TextNormalizer(abbreviations=abbreviations, mask_places=bool(feats.get("mask_places")))
+    feats: FeatureConfig = _typed(features, FeatureConfig, "features")
+    clf: ClassifierConfig = _typed(classifier, ClassifierConfig, "classifier")
+    normalizer = TextNormalizer(abbreviations=abbreviations, mask_places=feats.mask_places)
     steps: list[tuple[str, Any]] = [("normalize", normalizer)]
-    if feats.get("segment"):
+    if feats.segment:
         steps.append(("segment", WordSegmentTransformer()))
     steps.append(("features", _features(feats)))
-    steps.append(("classifier", _classifier(classifier or {}, seed)))
+    steps.append(("classifier", _classifier(clf, seed)))
     return Pipeline(steps)
 
 

@@ -6,23 +6,21 @@ import random
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import yaml
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
 from kiennghi import __version__
 from kiennghi.catalog import Catalog, load_abbreviations
-from kiennghi.errors import TrainingError
 from kiennghi.models.registry import ModelRegistry
 from kiennghi.nlp.normalize import strip_diacritics
+from kiennghi.training.config import TrainConfig, load_config
 from kiennghi.training.corpus import LabelledItem, corpus_sha256, load_corpus
 from kiennghi.training.metrics import EvaluationResult, score
-from kiennghi.training.pipeline import CLASSIFIER_KEYS, DEFAULT_FEATURES, build_pipeline, compact
+from kiennghi.training.pipeline import build_pipeline, compact
 
 __all__ = [
     "Progress",
@@ -39,67 +37,6 @@ Progress = Callable[[str, int, int], None]
 
 def _quiet(message: str, done: int, total: int) -> None:
     return None
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """One training run, declared in a YAML file (see training/configs/default.yaml)."""
-
-    name: str = "default"
-    features: dict[str, Any] = field(default_factory=dict)
-    classifier: dict[str, Any] = field(default_factory=dict)
-    # Share of training texts also added without diacritics ("derived" rows), so phone-typed
-    # petitions are scored with the same confidence as accented ones.
-    accentless_augment: float = 1.0
-    cv_folds: int = 5
-    seed: int = 13
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "features": self.features,
-            "classifier": self.classifier,
-            "accentless_augment": self.accentless_augment,
-            "cv_folds": self.cv_folds,
-            "seed": self.seed,
-        }
-
-
-def load_config(path: Path | None) -> TrainConfig:
-    """Read a training config; None gives the bundled default."""
-    if path is None:
-        from importlib.resources import files
-
-        path = Path(str(files("kiennghi.training") / "configs" / "default.yaml"))
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise TrainingError(f"Không đọc được cấu hình huấn luyện {path}: {e}") from e
-    if not isinstance(raw, dict):
-        raise TrainingError(f"{path}: cấu hình huấn luyện phải là một bảng khóa: giá trị")
-    known = set(TrainConfig.__dataclass_fields__)
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise TrainingError(
-            f"{path}: khóa không hợp lệ {', '.join(unknown)}; các khóa hợp lệ: {', '.join(sorted(known))}"
-        )
-    # A misspelled key would otherwise be ignored and the code default used in its place.
-    for section, valid in (("features", tuple(DEFAULT_FEATURES)), ("classifier", CLASSIFIER_KEYS)):
-        value = raw.get(section, {})
-        if not isinstance(value, dict):
-            raise TrainingError(f"{path}: mục '{section}' phải là một bảng khóa: giá trị")
-        wrong = sorted(set(value) - set(valid))
-        if wrong:
-            raise TrainingError(
-                f"{path}: khóa không hợp lệ trong mục '{section}': {', '.join(map(str, wrong))}; "
-                f"các khóa hợp lệ: {', '.join(valid)}"
-            )
-    config = TrainConfig(**raw)
-    if not 0.0 <= config.accentless_augment <= 1.0:
-        raise TrainingError(f"{path}: accentless_augment phải từ 0 đến 1")
-    if config.cv_folds < 2:
-        raise TrainingError(f"{path}: cv_folds phải ≥ 2")
-    return config
 
 
 def _augment(items: Sequence[LabelledItem], share: float, seed: int) -> tuple[list[str], list[str]]:
