@@ -19,7 +19,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -112,7 +112,7 @@ class CompiledModel:
         self._coef = arrays["coef"]  # (features, folds × classes), float32 as trained
         if self._coef.shape[0] != offset:
             raise ValueError("linear model and features disagree on the number of columns")
-        self._folds = []
+        self._folds: list[tuple[slice, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         start = 0
         for fold in spec["folds"]:
             width = len(fold["index"])
@@ -153,7 +153,7 @@ class CompiledModel:
             for part in self._parts:
                 found = Counter(map(part.columns.get, part.analyze(text)))
                 found.pop(None, None)
-                columns += found
+                columns += cast("Counter[int]", found)  # its None key was popped above
                 counts += found.values()
                 lengths.append(len(found))
         if not columns:
@@ -318,5 +318,5 @@ def export(pipeline: Any, probes: Sequence[str] = ()) -> bytes | None:
     except (AttributeError, ValueError, IndexError, TypeError, KeyError):
         return None
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **cast(dict[str, Any], arrays))
     return buffer.getvalue()

@@ -151,8 +151,8 @@ def make_engine(url: str, schema: str | None = None, pool_size: int = 10, timeou
         database = make_url(url).database
         on_disk = (
             fcntl is not None
-            and bool(database)
-            and database != ":memory:"
+            and database is not None
+            and database not in ("", ":memory:")
             and not database.startswith("file:")
         )
         writers = _SqliteWriters(Path(f"{database}.writer-lock") if on_disk else None, timeout)

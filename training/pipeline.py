@@ -81,7 +81,8 @@ def _typed(value: Any, kind: type, key: str) -> Any:
     if isinstance(value, kind):
         return value
     if isinstance(value, Mapping):
-        return getattr(TrainConfig(**{key: value}), key)
+        section: dict[str, Any] = {key: value}
+        return getattr(TrainConfig(**section), key)
     raise TrainingError(f"build_pipeline: '{key}' phải là {kind.__name__}, một bảng khóa: giá trị hoặc None")
 
 

@@ -43,6 +43,13 @@ class Taxonomy:
         except KeyError:
             raise UnknownCodeError("lĩnh vực", code, self.codes) from None
 
+    def label_of(self, code: str | None) -> str:
+        """The sector's Vietnamese label; an unknown code as it is (a retired sector), None as ''."""
+        if code is None:
+            return ""
+        found = self._index.get(code)
+        return found.label if found else code
+
     def __contains__(self, code: object) -> bool:
         return code in self._index
 

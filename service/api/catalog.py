@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from kiennghi.catalog import Catalog
 from kiennghi.catalog.associations import Associations
-from kiennghi.service.api.deps import Caller, ServicesDep
+from kiennghi.service.api.deps import CatalogRead, ServicesDep
 from kiennghi.service.petitions.statuses import STATUS_LABELS
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
@@ -35,5 +35,5 @@ def describe(catalog: Catalog, associations: Associations, today: date) -> dict[
 
 
 @router.get("/catalog", summary="Danh mục: lĩnh vực, cơ quan, hội, trạng thái")
-def catalog(principal: Caller("catalog.read"), services: ServicesDep) -> Any:
+def catalog(principal: CatalogRead, services: ServicesDep) -> Any:
     return describe(services.catalog, services.associations, services.today())

@@ -18,13 +18,32 @@ from kiennghi.service.auth.permissions import Principal, require
 from kiennghi.service.petitions.search import PetitionQuery, search_terms
 from kiennghi.service.services import Services
 
-__all__ = ["Authorizer", "Caller", "FiltersDep", "ServicesDep", "filters"]
+__all__ = [
+    "Authorizer",
+    "CatalogRead",
+    "FiltersDep",
+    "KeyManage",
+    "ModelActivate",
+    "ModelRead",
+    "ModelTrain",
+    "PetitionAssign",
+    "PetitionClose",
+    "PetitionCreate",
+    "PetitionRead",
+    "PetitionRespond",
+    "ReportRead",
+    "ReviewDecide",
+    "ReviewRead",
+    "ServicesDep",
+    "filters",
+]
 
 _bearer = HTTPBearer(auto_error=False, description="Khóa API: `Authorization: Bearer KEY`")
 
 
 async def get_services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    services: Services = request.app.state.services
+    return services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -53,8 +72,20 @@ class Authorizer:
         return principal
 
 
-def Caller(action: str) -> type[Principal]:  # noqa: N802 - reads like a type in signatures
-    return Annotated[Principal, Depends(Authorizer(action))]  # type: ignore[return-value]
+# The caller of an endpoint, authenticated and allowed to do one action: ``principal: PetitionRead``.
+PetitionCreate = Annotated[Principal, Depends(Authorizer("petition.create"))]
+PetitionRead = Annotated[Principal, Depends(Authorizer("petition.read"))]
+PetitionRespond = Annotated[Principal, Depends(Authorizer("petition.respond"))]
+PetitionAssign = Annotated[Principal, Depends(Authorizer("petition.assign"))]
+PetitionClose = Annotated[Principal, Depends(Authorizer("petition.close"))]
+ReviewRead = Annotated[Principal, Depends(Authorizer("review.read"))]
+ReviewDecide = Annotated[Principal, Depends(Authorizer("review.decide"))]
+ReportRead = Annotated[Principal, Depends(Authorizer("report.read"))]
+CatalogRead = Annotated[Principal, Depends(Authorizer("catalog.read"))]
+ModelRead = Annotated[Principal, Depends(Authorizer("model.read"))]
+ModelTrain = Annotated[Principal, Depends(Authorizer("model.train"))]
+ModelActivate = Annotated[Principal, Depends(Authorizer("model.activate"))]
+KeyManage = Annotated[Principal, Depends(Authorizer("key.manage"))]
 
 
 async def filters(

@@ -6,33 +6,33 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from kiennghi.service.api.deps import Caller, ServicesDep
+from kiennghi.service.api.deps import ModelActivate, ModelRead, ModelTrain, ServicesDep
 from kiennghi.service.modelops.schemas import ActivateIn
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 
 
 @router.get("", summary="Các phiên bản mô hình")
-def list_models(principal: Caller("model.read"), services: ServicesDep) -> Any:
+def list_models(principal: ModelRead, services: ServicesDep) -> Any:
     return services.models.models(principal)
 
 
 @router.post(
     "/retrain", status_code=202, summary="Huấn luyện lại (chạy nền) từ kho mẫu và các sửa lỗi đã lưu"
 )
-def retrain(principal: Caller("model.train"), services: ServicesDep) -> Any:
+def retrain(principal: ModelTrain, services: ServicesDep) -> Any:
     return services.models.retrain(principal)
 
 
 @router.get("/jobs", summary="Các lượt huấn luyện gần đây")
-def list_jobs(principal: Caller("model.read"), services: ServicesDep) -> Any:
+def list_jobs(principal: ModelRead, services: ServicesDep) -> Any:
     return {"items": services.models.jobs(principal)}
 
 
 @router.get("/jobs/{job_id}", summary="Trạng thái một lượt huấn luyện")
 def get_job(
     job_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    principal: Caller("model.read"),
+    principal: ModelRead,
     services: ServicesDep,
 ) -> Any:
     return services.models.job(principal, job_id)
@@ -41,9 +41,7 @@ def get_job(
 @router.get(
     "/{version}/compare", summary="So sánh phiên bản với phiên bản đang dùng trên cùng dữ liệu đối chứng"
 )
-def compare(
-    version: str, principal: Caller("model.read"), services: ServicesDep, baseline: str | None = None
-) -> Any:
+def compare(version: str, principal: ModelRead, services: ServicesDep, baseline: str | None = None) -> Any:
     return services.models.compare(principal, version, baseline)
 
 
@@ -51,11 +49,11 @@ def compare(
     "/{version}/activate", summary="Kích hoạt (từ chối nếu kém hơn phiên bản đang dùng, trừ khi force)"
 )
 def activate(
-    version: str, principal: Caller("model.activate"), services: ServicesDep, body: ActivateIn | None = None
+    version: str, principal: ModelActivate, services: ServicesDep, body: ActivateIn | None = None
 ) -> Any:
     return services.models.activate(principal, version, bool(body and body.force))
 
 
 @router.post("/rollback", summary="Quay lại phiên bản được kích hoạt trước đó")
-def rollback(principal: Caller("model.activate"), services: ServicesDep) -> Any:
+def rollback(principal: ModelActivate, services: ServicesDep) -> Any:
     return {"active": services.models.rollback(principal)}

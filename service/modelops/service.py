@@ -233,7 +233,7 @@ def compare(
     if baseline is None:
         raise ModelOperationError("Chưa có phiên bản nào đang dùng để so sánh")
     out: dict[str, Any] = {"candidate": candidate, "baseline": baseline, "n": len(holdout)}
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for role, version in (("candidate", candidate), ("baseline", baseline)):
         model = registry.load(version)
         if holdout:

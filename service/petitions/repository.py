@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Integer, Table, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from kiennghi.service.errors import FieldError, NotFoundError
@@ -27,7 +27,7 @@ from kiennghi.service.tables import (
 
 __all__ = ["SORT_FIELDS", "PetitionRepository", "conditions", "visible_condition"]
 
-SORT_FIELDS = {
+SORT_FIELDS: dict[str, InstrumentedAttribute[Any]] = {
     "received_on": Petition.received_on,
     "created_at": Petition.created_at,
     "deadline": Petition.deadline,
@@ -35,6 +35,11 @@ SORT_FIELDS = {
     "confidence": Petition.confidence,
     "status": Petition.status,
 }
+
+
+def _table(model: type[Any]) -> Table:
+    """The Core table of a mapped class (for statements without ORM bookkeeping)."""
+    return cast(Table, model.__table__)
 
 
 def _like_escape(term: str) -> str:
@@ -97,7 +102,7 @@ class PetitionRepository:
     # -- petitions: writes ----------------------------------------------------------------
     def next_numbers(self, year: int, count: int = 1) -> range:
         """The next ``count`` numbers of the year (the row lock serialises concurrent writers)."""
-        table = SequenceRow.__table__
+        table = _table(SequenceRow)
         bump = (
             update(table)
             .where(table.c.year == year)
@@ -123,23 +128,23 @@ class PetitionRepository:
         """Insert new items (one statement); their ids in the order given."""
         if not rows:
             return []
-        table = Petition.__table__
+        table = _table(Petition)
         # Values go as parameters, not into the statement, so its compiled form is cached.
         stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(self.session.connection().execute(stmt, list(rows)).scalars())
 
     def add_classifications(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.session.connection().execute(insert(PetitionClassification.__table__), list(rows))
+            self.session.connection().execute(insert(_table(PetitionClassification)), list(rows))
 
     def add_body_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.session.connection().execute(insert(PetitionBody.__table__), list(rows))
+            self.session.connection().execute(insert(_table(PetitionBody)), list(rows))
 
     def add_event_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         """Append history rows of any items (never updated or deleted)."""
         if rows:
-            self.session.connection().execute(insert(Event.__table__), list(rows))
+            self.session.connection().execute(insert(_table(Event)), list(rows))
 
     def set_bodies(
         self, petition: Petition, lead: str, coordinating: Sequence[str], replace: bool = True
@@ -152,10 +157,10 @@ class PetitionRepository:
             for c in dict.fromkeys(coordinating)
             if c != lead
         ]
-        self.session.connection().execute(insert(PetitionBody.__table__), rows)
+        self.session.connection().execute(insert(_table(PetitionBody)), rows)
 
     def clear_bodies(self, petition: Petition) -> None:
-        table = PetitionBody.__table__
+        table = _table(PetitionBody)
         self.session.connection().execute(delete(table).where(table.c.petition_id == petition.id))
 
     def acknowledge_body(self, petition: Petition, department: str, now: datetime) -> None:

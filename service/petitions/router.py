@@ -11,7 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
-from kiennghi.service.api.deps import Caller, FiltersDep, ServicesDep
+from kiennghi.service.api.deps import (
+    FiltersDep,
+    PetitionClose,
+    PetitionCreate,
+    PetitionRead,
+    PetitionRespond,
+    ServicesDep,
+)
 from kiennghi.service.context import Context
 from kiennghi.service.errors import FieldError
 from kiennghi.service.petitions import lifecycle, queries
@@ -37,9 +44,7 @@ UPLOAD_SUFFIXES = (".csv", ".xlsx")
 @router.post(
     "", status_code=201, response_model=PetitionOut, summary="Tiếp nhận một kiến nghị: phân loại, giao và lưu"
 )
-async def create_petition(
-    body: PetitionIn, principal: Caller("petition.create"), services: ServicesDep
-) -> Any:
+async def create_petition(body: PetitionIn, principal: PetitionCreate, services: ServicesDep) -> Any:
     # Validated, classified and stored by the process's writer thread together with the other
     # submits waiting at that moment (group commit); this handler only waits for its own outcome.
     stored = await services.submissions.submit(principal, body.to_domain())
@@ -53,7 +58,7 @@ async def create_petition(
 @router.post("/upload", summary="Tải lên danh sách kiến nghị (CSV/XLSX), không tạo trùng")
 def upload_petitions(
     file: Annotated[UploadFile, File(description="Tệp .csv hoặc .xlsx có cột text/Nội dung")],
-    principal: Caller("petition.create"),
+    principal: PetitionCreate,
     services: ServicesDep,
 ) -> Any:
     name = Path(file.filename or "upload.csv").name
@@ -72,7 +77,7 @@ def upload_petitions(
 
 @router.get("", response_model=PetitionList, summary="Danh sách / hộp thư cơ quan, có lọc và tìm")
 def list_petitions(
-    principal: Caller("petition.read"),
+    principal: PetitionRead,
     services: ServicesDep,
     query: FiltersDep,
     page: Annotated[int, Query(ge=1)] = 1,
@@ -88,7 +93,7 @@ def list_petitions(
 
 
 @router.get("/{code}", response_model=PetitionDetail, summary="Chi tiết kiến nghị và lịch sử")
-def get_petition(code: str, principal: Caller("petition.read"), services: ServicesDep) -> Any:
+def get_petition(code: str, principal: PetitionRead, services: ServicesDep) -> Any:
     with services.reader() as ctx:
         return present(queries.view(ctx, principal, code), ctx.today)
 
@@ -102,7 +107,7 @@ def changed(services: Services, action: Callable[[Context], Petition]) -> dict[s
 @router.post(
     "/{code}/acknowledge", response_model=PetitionDetail, summary="Cơ quan xác nhận đã nhận kiến nghị"
 )
-def acknowledge(code: str, principal: Caller("petition.respond"), services: ServicesDep) -> Any:
+def acknowledge(code: str, principal: PetitionRespond, services: ServicesDep) -> Any:
     return changed(services, lambda ctx: lifecycle.acknowledge(ctx, principal, code))
 
 
@@ -111,16 +116,14 @@ def acknowledge(code: str, principal: Caller("petition.respond"), services: Serv
     response_model=PetitionDetail,
     summary="Cơ quan chuyển trạng thái: acknowledged, in_progress",
 )
-def change_status(
-    code: str, body: StatusIn, principal: Caller("petition.respond"), services: ServicesDep
-) -> Any:
+def change_status(code: str, body: StatusIn, principal: PetitionRespond, services: ServicesDep) -> Any:
     return changed(
         services, lambda ctx: lifecycle.change_status(ctx, principal, code, body.status, body.note)
     )
 
 
 @router.post("/{code}/answer", response_model=PetitionDetail, summary="Cơ quan chủ trì trả lời")
-def answer(code: str, body: AnswerIn, principal: Caller("petition.respond"), services: ServicesDep) -> Any:
+def answer(code: str, body: AnswerIn, principal: PetitionRespond, services: ServicesDep) -> Any:
     return changed(services, lambda ctx: lifecycle.answer(ctx, principal, code, body.answer_text))
 
 
@@ -129,12 +132,10 @@ def answer(code: str, body: AnswerIn, principal: Caller("petition.respond"), ser
     response_model=PetitionDetail,
     summary="Trả lại vì không thuộc thẩm quyền (về hàng chờ duyệt)",
 )
-def return_item(
-    code: str, body: ReasonIn, principal: Caller("petition.respond"), services: ServicesDep
-) -> Any:
+def return_item(code: str, body: ReasonIn, principal: PetitionRespond, services: ServicesDep) -> Any:
     return changed(services, lambda ctx: lifecycle.return_item(ctx, principal, code, body.reason))
 
 
 @router.post("/{code}/close", response_model=PetitionDetail, summary="Kết thúc kiến nghị đã trả lời")
-def close(code: str, principal: Caller("petition.close"), services: ServicesDep) -> Any:
+def close(code: str, principal: PetitionClose, services: ServicesDep) -> Any:
     return changed(services, lambda ctx: lifecycle.close(ctx, principal, code))

@@ -37,7 +37,7 @@ class PetitionIn(Input):
     item_number: str | None = Field(None, max_length=64)
 
     def to_domain(self) -> NewPetition:
-        return NewPetition(**self.model_dump())  # type: ignore[arg-type]
+        return NewPetition(**self.model_dump())
 
 
 class DecisionIn(Input):

@@ -51,4 +51,4 @@ class ReportRepository:
                 *where, Petition.answered_at.is_not(None), Petition.assigned_at.is_not(None)
             )
         )
-        return [(a, b) for a, b in rows]
+        return [(a, b) for a, b in rows if a is not None and b is not None]

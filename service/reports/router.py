@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from kiennghi.service.api.deps import Caller, FiltersDep, ServicesDep
+from kiennghi.service.api.deps import FiltersDep, ReportRead, ServicesDep
 from kiennghi.service.reports.service import export_petitions, summary
 
 router = APIRouter(prefix="/api/v1")
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1")
     summary="Số liệu theo cơ quan × trạng thái, quá hạn, lĩnh vực, hội",
     tags=["reports"],
 )
-def report_summary(principal: Caller("report.read"), services: ServicesDep, query: FiltersDep) -> Any:
+def report_summary(principal: ReportRead, services: ServicesDep, query: FiltersDep) -> Any:
     with services.reader() as ctx:
         return summary(ctx, principal, query)
 
@@ -33,7 +33,7 @@ def report_summary(principal: Caller("report.read"), services: ServicesDep, quer
     tags=["petitions"],
 )
 def export(
-    principal: Caller("report.read"),
+    principal: ReportRead,
     services: ServicesDep,
     query: FiltersDep,
     format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",

@@ -106,15 +106,12 @@ def summary(ctx: Context, principal: Principal, query: PetitionQuery) -> dict[st
             entry["total"] += n
         return sorted(table.values(), key=lambda e: -e["total"])
 
-    def sector_label(code: str | None) -> str:
-        return catalog.taxonomy.get(code).label if code in catalog.taxonomy else (code or "")
-
     durations = [
         (_aware(answered) - _aware(assigned)).total_seconds() / 86400
         for assigned, answered in repo.answer_durations(query, visible)
     ]
     by_status = dict.fromkeys(STATUSES, 0)
-    for row in grouped("sector", sector_label):
+    for row in grouped("sector", catalog.taxonomy.label_of):
         for status, n in row["statuses"].items():
             by_status[status] += n
     return {
@@ -123,7 +120,7 @@ def summary(ctx: Context, principal: Principal, query: PetitionQuery) -> dict[st
         "status_labels": STATUS_LABELS,
         "overdue": sum(n for _k, _s, n in repo.counts_by("sector", overdue_query, visible)),
         "by_body": sorted(bodies.values(), key=lambda e: (e["department"], e["role"])),
-        "by_sector": grouped("sector", sector_label),
+        "by_sector": grouped("sector", catalog.taxonomy.label_of),
         "by_association": grouped("association", associations.name),
         "answered": len(durations),
         "median_days_to_answer": round(statistics.median(durations), 2) if durations else None,
@@ -171,9 +168,7 @@ def _records(ctx: Context, rows: Iterator[Petition]) -> Iterator[dict[str, Any]]
                 "source_document": p.source_document or "",
                 "item_number": p.item_number or "",
                 "text": p.text,
-                "sector": catalog.taxonomy.get(p.sector).label
-                if p.sector in catalog.taxonomy
-                else (p.sector or ""),
+                "sector": catalog.taxonomy.label_of(p.sector),
                 "lead": lead[0] if lead else "",
                 "coordinating": "; ".join(names[b.department] for b in mine if b.role == "coordinating"),
                 "status": STATUS_LABELS[p.status],

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from kiennghi.service.api.deps import Caller, FiltersDep, ServicesDep
+from kiennghi.service.api.deps import FiltersDep, PetitionAssign, ReviewDecide, ReviewRead, ServicesDep
 from kiennghi.service.petitions.router import changed
 from kiennghi.service.petitions.schemas import DecisionIn, PetitionDetail, present
 from kiennghi.service.review import service as review
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["review"])
 
 @router.get("/review", response_model=ReviewList, summary="Hàng chờ duyệt, kèm gợi ý và từ khóa")
 def review_queue(
-    principal: Caller("review.read"),
+    principal: ReviewRead,
     services: ServicesDep,
     query: FiltersDep,
     page: Annotated[int, Query(ge=1)] = 1,
@@ -31,7 +31,7 @@ def review_queue(
 
 
 @router.post("/review/{code}/confirm", response_model=PetitionDetail, summary="Xác nhận đề xuất của mô hình")
-def confirm(code: str, principal: Caller("review.decide"), services: ServicesDep) -> Any:
+def confirm(code: str, principal: ReviewDecide, services: ServicesDep) -> Any:
     return changed(services, lambda ctx: review.confirm(ctx, principal, code))
 
 
@@ -40,7 +40,7 @@ def confirm(code: str, principal: Caller("review.decide"), services: ServicesDep
     response_model=PetitionDetail,
     summary="Giao khác đề xuất (lưu làm dữ liệu sửa lỗi để huấn luyện lại)",
 )
-def override(code: str, body: DecisionIn, principal: Caller("review.decide"), services: ServicesDep) -> Any:
+def override(code: str, body: DecisionIn, principal: ReviewDecide, services: ServicesDep) -> Any:
     return changed(
         services,
         lambda ctx: review.override(
@@ -61,7 +61,7 @@ def override(code: str, body: DecisionIn, principal: Caller("review.decide"), se
     summary="Giao lại cho cơ quan khác (thông báo lại)",
     tags=["petitions"],
 )
-def reassign(code: str, body: DecisionIn, principal: Caller("petition.assign"), services: ServicesDep) -> Any:
+def reassign(code: str, body: DecisionIn, principal: PetitionAssign, services: ServicesDep) -> Any:
     return changed(
         services,
         lambda ctx: review.reassign(

@@ -45,7 +45,7 @@ def queue(
         item.suggestions = [
             {
                 **c,
-                "sector_label": taxonomy.get(c["sector"]).label if c["sector"] in taxonomy else c["sector"],
+                "sector_label": taxonomy.label_of(c["sector"]),
                 "words": classifier.explain(item.petition.text, c["sector"]),
             }
             for c in (proposal.candidates if proposal else [])
