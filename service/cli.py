@@ -3,6 +3,7 @@ models activate / rollback. Each calls the same service function as the HTTP han
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -50,7 +51,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="Số tiến trình (nên dùng PostgreSQL khi > 1).")] = 1,
 ) -> None:
     """Chạy dịch vụ web (API /api/v1, tài liệu tại /docs)."""
-    import os
+    from kiennghi.logs import configure_logging
+
+    configure_logging()
 
     from kiennghi.errors import KienNghiError
     from kiennghi.models.registry import open_registry
@@ -243,6 +246,7 @@ def import_file(
 
     from kiennghi.errors import KienNghiError
     from kiennghi.io.tabular import open_writer
+    from kiennghi.logs import configure_logging
     from kiennghi.models.registry import open_registry
     from kiennghi.service.app import build_services
     from kiennghi.service.auth.permissions import Principal
@@ -250,6 +254,7 @@ def import_file(
     from kiennghi.service.db import database_url
     from kiennghi.service.petitions.upload import upload_file
 
+    configure_logging(os.environ.get("KIENNGHI_LOG_LEVEL") or "WARNING")  # the summary below says the rest
     settings = _settings()
     if not path.is_file():
         _err(f"Lỗi: không tìm thấy tệp {path}")

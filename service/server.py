@@ -27,7 +27,7 @@ __all__ = ["serve"]
 
 _STARTUP_FAILED = 3  # a worker's exit code when its app could not start (database, port …)
 _MAX_RESTARTS, _RESTART_WINDOW = 5, 60.0  # more restarts than this within the window: give up
-_log = logging.getLogger("kiennghi.server")
+_log = logging.getLogger(__name__)
 
 
 def serve(host: str, port: int, workers: int) -> None:

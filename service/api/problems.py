@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,6 +32,8 @@ from kiennghi.service.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DATABASE_RETRY_AFTER", "BodyLimit", "install_problem_handlers", "problem"]
 
@@ -128,6 +131,7 @@ def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     # OperationalError: the database server is down or unreachable, or SQLite stayed locked
     # past the busy timeout; TimeoutError: no pooled connection came free in time. The unit of
     # work was rolled back, so the client can send the same request again later.
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
     response = problem(
         503,
         "Cơ sở dữ liệu tạm thời không sẵn sàng (mất kết nối, đang bị khóa "
@@ -139,6 +143,7 @@ def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
         500, "Lỗi không mong đợi; thao tác không được ghi lại, hãy thử lại", instance=request.url.path
     )

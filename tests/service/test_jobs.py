@@ -153,3 +153,25 @@ def _admin() -> Any:
     from kiennghi.service.auth.permissions import Principal
 
     return Principal(key_id=1, name="admin", role="admin")
+
+
+def test_a_failed_retraining_is_logged_with_its_traceback(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kiennghi.training import train as train_module
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("hết bộ nhớ giả lập")
+
+    services = api.services
+    with services.unit() as ctx:
+        job = modelops.start_retrain(ctx, _admin(), JobOwner.current())
+    monkeypatch.setattr(train_module, "train_and_register", broken)
+    with caplog.at_level("ERROR", logger="kiennghi"):
+        modelops.run_retrain(job, services.unit, services.registry, services.training_data)
+    failures = [r for r in caplog.records if r.name == "kiennghi.service.modelops.service"]
+    assert failures and failures[0].exc_info is not None
+    assert f"job {job} failed" in failures[0].getMessage()
+    with services.reader() as ctx:
+        row = JobRepository(ctx.session).get(job)
+    assert row.status == "failed" and "hết bộ nhớ giả lập" in row.message
