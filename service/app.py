@@ -123,7 +123,6 @@ def build_services(
     from kiennghi.catalog.associations import load_associations
     from kiennghi.service.db import database_url, make_engine, make_sessionmaker, upgrade
     from kiennghi.service.services import Services, utc_now
-    from kiennghi.training.corpus import load_labelled
 
     engine = make_engine(database_url(settings), pool_size=config.db_pool_size, timeout=config.db_timeout)
     if migrate:
@@ -142,7 +141,7 @@ def build_services(
         registry=registry,
         provider=provider,
         clock=clock or utc_now,
-        holdout_file=load_labelled(config.holdout, catalog) if config.holdout else [],
+        holdout_file=config.holdout_items(catalog),
     )
 
 

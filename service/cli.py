@@ -4,8 +4,8 @@ models activate / rollback. Each calls the same service function as the HTTP han
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from kiennghi.service.auth.permissions import Principal
-    from kiennghi.service.context import Context
+    from kiennghi.service.context import Context, UnitFactory
     from kiennghi.service.modelops.service import ModelOps
     from kiennghi.settings import Settings
 
@@ -111,7 +111,7 @@ def db_upgrade() -> None:
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[Callable[[], AbstractContextManager[Context]]]:
+def _database(settings: Settings) -> Iterator[UnitFactory]:
     """Units of work on the configured database (migrated first); domain errors exit with 1.
 
     Each call of the yielded factory opens one transaction, committed when its block ends.
@@ -314,7 +314,6 @@ def _model_ops(settings: Settings) -> Iterator[ModelOps]:
     from kiennghi.models.registry import open_registry
     from kiennghi.service.config import ServiceConfig
     from kiennghi.service.modelops.service import ModelOps
-    from kiennghi.training.corpus import load_labelled, seed_corpus_dir
 
     config = ServiceConfig.from_env()
     catalog = load_catalog(settings)
@@ -327,8 +326,8 @@ def _model_ops(settings: Settings) -> Iterator[ModelOps]:
             reader=unit,
             clock=lambda: datetime.now(UTC),
             limits=config.job_limits,
-            training_data=lambda: config.training_data or seed_corpus_dir(),
-            holdout_file=load_labelled(config.holdout, catalog) if config.holdout else [],
+            training_data=config.training_corpus(),
+            holdout_file=config.holdout_items(catalog),
         )
 
 

@@ -6,8 +6,13 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiennghi.service.modelops.jobs import JobLimits
+
+if TYPE_CHECKING:
+    from kiennghi.catalog import Catalog
+    from kiennghi.training.corpus import LabelledItem
 
 __all__ = ["ServiceConfig"]
 
@@ -54,6 +59,18 @@ class ServiceConfig:
             timeout=timedelta(seconds=self.retrain_timeout),
             heartbeat_timeout=timedelta(seconds=self.retrain_heartbeat_timeout),
         )
+
+    def training_corpus(self) -> Path:
+        """The corpus retraining starts from: KIENNGHI_TRAINING_DATA, else the bundled seed."""
+        from kiennghi.training.corpus import seed_corpus_dir
+
+        return self.training_data or seed_corpus_dir()
+
+    def holdout_items(self, catalog: Catalog) -> list[LabelledItem]:
+        """The labelled items of KIENNGHI_HOLDOUT (none when it is not set)."""
+        from kiennghi.training.corpus import load_labelled
+
+        return load_labelled(self.holdout, catalog) if self.holdout else []
 
     # Most single submits the writer stores in one transaction (group commit); 1 turns it off.
     submit_batch: int = 64

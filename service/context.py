@@ -8,6 +8,8 @@ exception, so nothing is half-written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -18,7 +20,7 @@ from kiennghi.catalog import Catalog
 from kiennghi.catalog.associations import Associations
 from kiennghi.timezone import local_date
 
-__all__ = ["Context"]
+__all__ = ["Context", "UnitFactory"]
 
 
 @dataclass
@@ -36,3 +38,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.today = local_date(self.now, self.zone)
+
+
+# Opens one unit of work: ``with unit() as ctx:`` (Services.unit / Services.reader, the CLI's).
+UnitFactory = Callable[[], AbstractContextManager[Context]]

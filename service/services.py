@@ -77,7 +77,7 @@ class Services:
             reader=self.reader,
             clock=self.clock,
             limits=self.config.job_limits,
-            training_data=lambda: self.training_data,
+            training_data=self.training_data,
             holdout_file=self.holdout_file,
         )
 
@@ -137,6 +137,4 @@ class Services:
 
     @property
     def training_data(self) -> Path:
-        from kiennghi.training.corpus import seed_corpus_dir
-
-        return self.config.training_data or seed_corpus_dir()
+        return self.config.training_corpus()

@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
@@ -19,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from kiennghi.service.auth.permissions import Principal, hash_key
 from kiennghi.service.auth.repository import KeyRepository
 from kiennghi.service.auth.revocation import RevocationSignal
-from kiennghi.service.context import Context
+from kiennghi.service.context import UnitFactory
 from kiennghi.service.errors import AuthenticationError
 
 __all__ = ["LAST_USED_RESOLUTION", "Authenticator"]
@@ -29,8 +28,6 @@ log = logging.getLogger(__name__)
 # A key's "last used" time is refreshed when older than this: one write per key per hour at
 # most, never one per request.
 LAST_USED_RESOLUTION = timedelta(hours=1)
-
-UnitFactory = Callable[[], AbstractContextManager[Context]]
 
 
 class Authenticator:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +10,7 @@ from kiennghi.errors import UnknownCodeError
 from kiennghi.service.auth.permissions import KEY_PREFIX, ROLES, Principal, generate_key, hash_key, require
 from kiennghi.service.auth.repository import KeyRepository
 from kiennghi.service.auth.revocation import RevocationSignal
-from kiennghi.service.context import Context
+from kiennghi.service.context import Context, UnitFactory
 from kiennghi.service.errors import ConflictError, FieldError, NotFoundError
 from kiennghi.service.tables import ApiKey
 
@@ -136,7 +134,7 @@ def _revoke_in(ctx: Context, principal: Principal, ref: str) -> KeyInfo:
 
 
 def revoke_key(
-    unit: Callable[[], AbstractContextManager[Context]],
+    unit: UnitFactory,
     signal: RevocationSignal,
     principal: Principal,
     ref: str,

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from kiennghi.service.context import Context
+from kiennghi.service.context import UnitFactory
 from kiennghi.service.modelops.repository import JobRepository
 from kiennghi.service.tables import ModelJob
 
@@ -142,8 +142,8 @@ def fail_stale_jobs(repo: JobRepository, now: datetime, limits: JobLimits) -> li
 
 
 def reap_stale_jobs(
-    reader: Callable[[], AbstractContextManager[Context]],
-    unit_of_work: Callable[[], AbstractContextManager[Context]],
+    reader: UnitFactory,
+    unit_of_work: UnitFactory,
     now: datetime,
     limits: JobLimits,
 ) -> list[int]:

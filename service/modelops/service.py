@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from kiennghi.catalog import Catalog
 from kiennghi.models.registry import ModelRegistry
 from kiennghi.models.serving import PetitionClassifier
 from kiennghi.service.auth.permissions import Principal, require
-from kiennghi.service.context import Context
+from kiennghi.service.context import Context, UnitFactory
 from kiennghi.service.errors import ConflictError, ModelOperationError
 from kiennghi.service.modelops.jobs import (
     Heartbeat,
@@ -51,8 +50,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-UnitFactory = Callable[[], AbstractContextManager[Context]]
 
 
 def is_holdout(code: str) -> bool:
@@ -316,7 +313,7 @@ class ModelOps:
     reader: UnitFactory
     clock: Callable[[], datetime]
     limits: JobLimits
-    training_data: Callable[[], Path]
+    training_data: Path
     holdout_file: list[LabelledItem] = field(default_factory=list)
 
     def holdout(self) -> list[LabelledItem]:
@@ -344,7 +341,7 @@ class ModelOps:
                 job_id,
                 self.unit,
                 self.registry,
-                self.training_data(),
+                self.training_data,
                 self.holdout_file,
                 self.clock,
                 self.limits.heartbeat_interval,
