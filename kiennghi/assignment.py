@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 
 from kiennghi.catalog import Catalog
+from kiennghi.catalog.policy import ReviewReason
 
 __all__ = ["Candidate", "Classification", "assign", "body_distribution"]
 
@@ -32,6 +33,7 @@ class Classification:
     needs_review: bool
     model_version: str
     probabilities: dict[str, float] = field(default_factory=dict)
+    review_reason: ReviewReason | None = None
 
     def as_record(self, with_probabilities: bool = False) -> dict:
         # Built by hand: dataclasses.asdict deep-copies every field, a third of a batch's time.
@@ -46,6 +48,7 @@ class Classification:
                 for c in self.candidates
             ],
             "needs_review": self.needs_review,
+            "review_reason": None if self.review_reason is None else self.review_reason.code,
             "model_version": self.model_version,
         }
         if with_probabilities:
@@ -79,6 +82,7 @@ def assign(
     model_version: str,
     on: date | None = None,
     top_k: int = 3,
+    addressee: str | None = None,
 ) -> Classification:
     """Apply the dated directory and the policy to one row of sector probabilities.
 
@@ -87,6 +91,8 @@ def assign(
     the lead is right, which is what decides review). Coordinating bodies come from the directory
     row of that sector, then the second body when it is probable enough (a petition about funding
     for a school is finance first, education second). Candidates are the top bodies, distinct.
+    The policy's gate decides whether a clerk must look (``review_reason``); ``addressee`` is
+    the body the text explicitly addresses, if any.
     """
     ranked = body_distribution(probabilities, classes, catalog, on)
     lead, top, confidence = ranked[0]
@@ -97,6 +103,10 @@ def assign(
         if second_p >= catalog.policy.second_sector_min_probability and second_lead not in coordinating:
             coordinating.append(second_lead)
     candidates = [Candidate(sector, body, round(p, 4)) for body, sector, p in ranked[:top_k]]
+    second, second_p = (ranked[1][0], ranked[1][2]) if len(ranked) > 1 else (None, 0.0)
+    reason = catalog.policy.routing_gate.review_reason(
+        lead, round(confidence, 4), second, round(second_p, 4), addressee
+    )
     return Classification(
         sector=top,
         sector_label=catalog.taxonomy.get(top).label,
@@ -104,7 +114,8 @@ def assign(
         lead_department=lead,
         coordinating_departments=[c for c in coordinating if c != lead],
         candidates=candidates,
-        needs_review=confidence < catalog.policy.review_threshold,
+        needs_review=reason is not None,
         model_version=model_version,
         probabilities=dict(zip(classes, np.round(probabilities, 4).tolist(), strict=True)),
+        review_reason=reason,
     )

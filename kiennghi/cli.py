@@ -27,6 +27,10 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="Quản lý các phiên bản mô hình.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+gate_app = typer.Typer(
+    help="Cổng tự động giao: khi nào kiến nghị được giao mà không cần cán bộ duyệt.", no_args_is_help=True
+)
+app.add_typer(gate_app, name="gate")
 
 
 def _console() -> Console:
@@ -235,18 +239,14 @@ def evaluate(
     model: Annotated[str | None, typer.Option("--model", help="Phiên bản mô hình.")] = None,
     strip_diacritics: Annotated[bool, typer.Option(help="Bỏ dấu tiếng Việt trước khi đánh giá.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
-    target_precision: Annotated[
-        float, typer.Option(help="Độ chính xác mong muốn khi tự động giao, để gợi ý ngưỡng duyệt.")
-    ] = 0.95,
 ) -> None:
-    """Đo độ chính xác của một mô hình trên tệp có nhãn và gợi ý ngưỡng duyệt."""
+    """Đo độ chính xác của một mô hình trên tệp có nhãn, cổng tự động giao và đường rủi ro – độ phủ."""
     from dataclasses import replace
-
-    import numpy as np
 
     from kiennghi.nlp.normalize import strip_diacritics as strip
     from kiennghi.training.corpus import load_labelled
-    from kiennghi.training.metrics import lead_confidence, lead_predictions, score, threshold_for_precision
+    from kiennghi.training.gate import gate_inputs, gate_outcome, gate_score, risk_coverage
+    from kiennghi.training.metrics import score
 
     console = _console()
     with _errors():
@@ -254,29 +254,108 @@ def evaluate(
         items = load_labelled(data, classifier.catalog)
         if strip_diacritics:
             items = [replace(i, text=strip(i.text)) for i in items]
-        probs = classifier.probabilities([i.text for i in items])
+        texts = [i.text for i in items]
+        probs = classifier.probabilities(texts)
         classes = classifier.model.classes
         result = score(items, probs, classes, classifier.catalog)
-        top1, _ = lead_predictions(probs, classes, classifier.catalog)
-        correct = [p in i.accepted_leads for p, i in zip(top1, items, strict=True)]
-        confidence = lead_confidence(probs, classes, classifier.catalog)
-        choice = threshold_for_precision(confidence, np.array(correct, dtype=float), target_precision)
+        addressees = classifier.addressees(texts)
+        inputs = gate_inputs(
+            probs, classes, classifier.catalog, [i.accepted_leads for i in items], addressees
+        )
+        gate = classifier.catalog.policy.routing_gate
+        routed, correct = gate_outcome(gate, inputs)
+        curve = risk_coverage(gate_score(gate, inputs), correct, CURVE_STEPS)
+    gate_result = {
+        "coverage": float(routed.mean()),
+        "precision": float(correct[routed].mean()) if routed.any() else None,
+        "routed": int(routed.sum()),
+        "target_precision": gate.target_precision,
+    }
     if json_output:
-        suggestion = None if choice is None else vars(choice)
-        payload = {"model": classifier.version, **result.as_dict(), "suggested_threshold": suggestion}
+        payload = {
+            "model": classifier.version,
+            **result.as_dict(),
+            "gate": gate_result,
+            "risk_coverage": [vars(p) for p in curve],
+        }
         print(json.dumps(payload, ensure_ascii=False))
         return
     _print_metrics(console, {f"{data.name} ({classifier.version})": result})
-    if choice is None:
-        console.print(
-            f"Không ngưỡng nào đạt độ chính xác {target_precision:.0%} khi tự động giao trên tệp này."
-        )
-    else:
-        console.print(
-            f"Ngưỡng duyệt gợi ý để tự động giao đúng ≥ {target_precision:.0%}: {choice.threshold:.4f} "
-            f"(tự động giao {choice.coverage:.1%}, đúng {choice.precision:.1%}; "
-            f"{1 - choice.coverage:.0%} cần cán bộ duyệt). Đặt trong policy.yaml: review_threshold."
-        )
+    _print_gate(console, gate_result, curve)
+
+
+CURVE_STEPS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def _print_gate(console: Console, gate: dict[str, Any], curve: list[Any]) -> None:
+    precision = "–" if gate["precision"] is None else f"{gate['precision']:.1%}"
+    console.print(
+        f"Cổng tự động giao (policy.yaml): giao thẳng {gate['routed']} kiến nghị ({gate['coverage']:.1%}), "
+        f"đúng {precision}; còn lại chờ cán bộ duyệt."
+    )
+    table = Table(title="Rủi ro – độ phủ: tự động giao bao nhiêu thì đúng bao nhiêu")
+    table.add_column("Tự động giao", justify="right")
+    table.add_column("Số kiến nghị", justify="right")
+    table.add_column("Đúng cơ quan chủ trì", justify="right")
+    for point in curve:
+        table.add_row(f"{point.coverage:.0%}", str(point.n), f"{point.precision:.1%}")
+    console.print(table)
+
+
+@gate_app.command("fit")
+def gate_fit(
+    target: Annotated[
+        float, typer.Option(help="Độ chính xác cần đạt khi tự động giao (cận dưới, trên dữ liệu giữ lại).")
+    ] = 0.95,
+    config: Annotated[Path | None, typer.Option(help="Tệp cấu hình huấn luyện (YAML).")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Dữ liệu huấn luyện (thư mục hoặc tệp); mặc định: kho mẫu đi kèm."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Tệp chính sách để ghi; mặc định: tệp đang dùng.")
+    ] = None,
+    write: Annotated[bool, typer.Option(help="Ghi vào tệp chính sách (--no-write: chỉ in ra).")] = True,
+    min_support: Annotated[
+        int, typer.Option(help="Số kiến nghị giữ lại tối thiểu để một cơ quan có ngưỡng riêng.")
+    ] = 30,
+) -> None:
+    """Khớp ngưỡng tự động giao theo từng cơ quan và khoảng cách với cơ quan thứ hai."""
+    from kiennghi.catalog import load_catalog
+    from kiennghi.training.gate import (
+        fit_on_corpus,
+        gate_outcome,
+        gate_score,
+        gate_yaml,
+        risk_coverage,
+        write_gate,
+    )
+    from kiennghi.training.train import load_config
+
+    if not 0.5 <= target < 1.0:
+        _fail(f"--target phải từ 0.5 đến dưới 1, đang là {target}")
+    console = _console()
+    with _errors():
+        settings = _settings()
+        catalog = load_catalog(settings)
+        cfg = load_config(config)
+        with _progress(console) as progress:
+            gate, inputs = fit_on_corpus(_resolve_data(data), cfg, catalog, target, min_support, progress)
+        routed, correct = gate_outcome(gate, inputs)
+        curve = risk_coverage(gate_score(gate, inputs), correct, CURVE_STEPS)
+        gate_result = {
+            "coverage": float(routed.mean()),
+            "precision": float(correct[routed].mean()) if routed.any() else None,
+            "routed": int(routed.sum()),
+        }
+        console.print("Trên dữ liệu giữ lại (kiểm định chéo):")
+        _print_gate(console, gate_result, curve)
+        if write:
+            path = output or settings.policy
+            write_gate(path, gate)
+            console.print(f"Đã ghi cổng tự động giao vào {path}.")
+        else:
+            console.print(gate_yaml(gate))
 
 
 @models_app.command("list")

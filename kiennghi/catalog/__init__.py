@@ -27,6 +27,12 @@ def load_catalog(settings: Settings) -> Catalog:
     taxonomy = load_taxonomy(settings.taxonomy)
     directory = load_directory(settings.bodies, settings.directory, taxonomy)
     policy = load_policy(settings.policy, taxonomy)
+    for body in policy.gate.per_body if policy.gate else ():
+        if body not in directory.bodies:
+            raise DataFileError(
+                f"{settings.policy}: gate.per_body có cơ quan '{body}' không có trong danh mục cơ quan; "
+                f"các mã hợp lệ: {', '.join(directory.body_codes)}"
+            )
     return Catalog(taxonomy, directory, policy)
 
 

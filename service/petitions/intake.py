@@ -20,6 +20,7 @@ from kiennghi.service.context import Context
 from kiennghi.service.errors import FieldError
 from kiennghi.service.petitions.domain import Classifier, NewPetition, PetitionView, Submission
 from kiennghi.service.petitions.lifecycle import deadline_for, distinct_coordinating
+from kiennghi.service.petitions.reasons import percent, review_reason_text, routed_reason_text
 from kiennghi.service.petitions.repository import PetitionRepository
 from kiennghi.service.petitions.search import search_text
 from kiennghi.service.storable import check_storable
@@ -198,6 +199,12 @@ def _body_rows(petition: Petition, result: Classification) -> list[dict[str, Any
     ]
 
 
+def _review_text(result: Classification, ctx: Context) -> str:
+    if result.review_reason is None:  # a classifier that decides review by itself (tests' fakes)
+        return f"Cần cán bộ duyệt: mô hình gợi ý với xác suất {percent(result.confidence)}."
+    return review_reason_text(result.review_reason, ctx.catalog)
+
+
 def _intake_events(ctx: Context, petition: Petition, s: Submission) -> list[dict[str, Any]]:
     result = s.result
     lead = result.lead_department
@@ -216,7 +223,7 @@ def _intake_events(ctx: Context, petition: Petition, s: Submission) -> list[dict
         second = {
             "action": "assigned",
             "to_status": "assigned",
-            "reason": f"Tự động theo mô hình {result.model_version} (độ tin cậy {result.confidence:.2f})",
+            "reason": routed_reason_text(result, ctx.catalog),
             "detail": {
                 "sector": result.sector,
                 "lead_department": lead,
@@ -229,8 +236,11 @@ def _intake_events(ctx: Context, petition: Petition, s: Submission) -> list[dict
         second = {
             "action": "queued_for_review",
             "to_status": "needs_review",
-            "reason": f"Độ tin cậy {result.confidence:.2f} dưới ngưỡng "
-            f"{ctx.catalog.policy.review_threshold:.2f}",
-            "detail": {"suggested_sector": result.sector, "suggested_lead": lead},
+            "reason": _review_text(result, ctx),
+            "detail": {
+                "suggested_sector": result.sector,
+                "suggested_lead": lead,
+                "review_reason": None if result.review_reason is None else result.review_reason.code,
+            },
         }
     return [received, {**received, "from_status": "received", **second}]
