@@ -62,6 +62,7 @@ class PetitionView:
     classification: dict[str, Any] | None = None
     history: list[dict[str, Any]] | None = None
     suggestions: list[dict[str, Any]] | None = None
+    suggestion: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

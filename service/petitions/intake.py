@@ -124,11 +124,38 @@ def store(ctx: Context, submissions: Sequence[Submission]) -> list[Petition]:
     return petitions
 
 
-def view_new(petition: Petition, result: Classification) -> PetitionView:
-    """The view of an item ``store`` just wrote (its bodies are known without a query)."""
+def view_new(petition: Petition, result: Classification, ctx: Context | None = None) -> PetitionView:
+    """The view of an item ``store`` just wrote (its bodies are known without a query).
+
+    With ``ctx``, the view also carries the model's proposal, shown even when the item waits
+    for a clerk, with the reason in words.
+    """
     lead = petition.lead_department
     coordinating = [] if lead is None else distinct_coordinating(lead, result.coordinating_departments)
-    return PetitionView(petition, lead, coordinating)
+    suggestion = None if ctx is None else suggestion_of(result, ctx)
+    return PetitionView(petition, lead, coordinating, suggestion=suggestion)
+
+
+def suggestion_of(result: Classification, ctx: Context) -> dict[str, Any]:
+    """The model's proposal for one item as the API shows it."""
+    return {
+        "sector": result.sector,
+        "sector_label": result.sector_label,
+        "lead_department": result.lead_department,
+        "coordinating_departments": distinct_coordinating(
+            result.lead_department, result.coordinating_departments
+        ),
+        "confidence": result.confidence,
+        "needs_review": result.needs_review,
+        "review_reason": None if result.review_reason is None else result.review_reason.code,
+        "reason_text": _review_text(result, ctx)
+        if result.needs_review
+        else routed_reason_text(result, ctx.catalog),
+        "candidates": [
+            {"sector": c.sector, "lead_department": c.lead_department, "probability": c.probability}
+            for c in result.candidates
+        ],
+    }
 
 
 def submit_one(ctx: Context, principal: Principal, classifier: Classifier, item: NewPetition) -> PetitionView:
@@ -136,7 +163,7 @@ def submit_one(ctx: Context, principal: Principal, classifier: Classifier, item:
     outcome = prepare(ctx, classifier, [(principal, item, None)])[0]
     if isinstance(outcome, Exception):
         raise outcome
-    return view_new(store(ctx, [outcome])[0], outcome.result)
+    return view_new(store(ctx, [outcome])[0], outcome.result, ctx)
 
 
 def _petition_row(ctx: Context, s: Submission, code: str) -> dict[str, Any]:

@@ -89,6 +89,12 @@ class PetitionOut(BaseModel):
     closed_at: datetime | None
     created_at: datetime
     created_by: str
+    suggestion: dict[str, Any] | None = Field(
+        default=None,
+        description="Đề xuất của mô hình khi vừa tiếp nhận (cả khi kiến nghị chờ duyệt): cơ quan, "
+        "lĩnh vực, xác suất, lý do cần duyệt (review_reason: low_confidence | close_second | "
+        "addressee_disagrees) và câu giải thích cho cán bộ.",
+    )
 
 
 class PetitionDetail(PetitionOut):
@@ -140,4 +146,6 @@ def present(view: PetitionView, today: date) -> dict[str, Any]:
         data["history"] = view.history
     if view.suggestions is not None:
         data["suggestions"] = view.suggestions
+    if view.suggestion is not None:
+        data["suggestion"] = view.suggestion
     return data

@@ -176,7 +176,7 @@ class SubmitWriter:
                         accepted.append((job, outcome))
                 stored = store(ctx, [s for _job, s in accepted])
                 replies = [
-                    (job, Stored(view_new(p, s.result), ctx.today))
+                    (job, Stored(view_new(p, s.result, ctx), ctx.today))
                     for (job, s), p in zip(accepted, stored, strict=True)
                 ]
                 committing = True
@@ -197,7 +197,7 @@ class SubmitWriter:
         try:
             with self.backend.unit() as ctx:
                 petition = store(ctx, [submission])[0]
-                result = Stored(view_new(petition, submission.result), ctx.today)
+                result = Stored(view_new(petition, submission.result, ctx), ctx.today)
         except Exception as e:
             self._reply(job, None, e)
             return
