@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "DataFileError",
     "DirectoryError",
@@ -13,6 +15,7 @@ __all__ = [
     "TaxonomyError",
     "TrainingError",
     "UnknownCodeError",
+    "UnknownNameError",
 ]
 
 
@@ -44,6 +47,28 @@ class UnknownCodeError(KienNghiError):
         self.code = code
         self.known = known
         super().__init__(f"{kind} '{code}' không có trong danh mục; các mã hợp lệ: {', '.join(known)}")
+
+
+class UnknownNameError(UnknownCodeError):
+    """A name (or code) of a body or an association that the catalog does not know.
+
+    ``suggestions`` are the closest known entries as (code, name) pairs, best first.
+    """
+
+    def __init__(
+        self, kind: str, name: str, known: list[str], suggestions: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        super().__init__(kind, name, known)
+        self.suggestions = list(suggestions)
+        if self.suggestions:
+            close = "; ".join(f"{label} ({code})" for code, label in self.suggestions)
+            hint = f". Có phải: {close}?"
+        else:
+            hint = "; không có tên nào gần giống."
+        self.args = (
+            f"Không tìm thấy {kind} '{name}' trong danh mục{hint} "
+            "Hãy dùng mã, tên hoặc tên viết tắt có trong danh mục",
+        )
 
 
 class InputFileError(KienNghiError):

@@ -9,6 +9,7 @@ __all__ = [
     "TONE_MARKS",
     "accentless_lower",
     "fix_tone_placement",
+    "fold",
     "normalize_text",
     "remove_invisible",
     "strip_diacritics",
@@ -114,3 +115,15 @@ def accentless_lower(text: str) -> str:
     'ho tro bhyt'
     """
     return strip_diacritics(text).lower()
+
+
+def fold(text: str) -> str:
+    """Accent-free lower case with the Đ look-alikes read as Đ: how names are compared.
+
+    Tone placement no longer matters once the tones are gone; on NFC text every character gives
+    one character, so positions in the result are positions in the text.
+
+    >>> fold("Sở TN&MT tỉnh Hoà Bình, Ðoàn")
+    'so tn&mt tinh hoa binh, doan'
+    """
+    return strip_diacritics(text.translate(_LOOKALIKES)).lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -100,14 +101,19 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def load_model(settings: Settings, classifier: Classifier | None = None) -> ModelProvider:
-    """The catalog, the registry and its active model (built on a fresh install); no database."""
+def load_model(
+    settings: Settings, classifier: Classifier | None = None, associations: Path | None = None
+) -> ModelProvider:
+    """The catalog, the registry and its active model (built on a fresh install); no database.
+
+    ``associations``: the associations list (``KIENNGHI_ASSOCIATIONS``; default: bundled).
+    """
     from kiennghi.catalog import load_catalog
     from kiennghi.models.registry import open_registry
     from kiennghi.service.modelops.provider import ModelProvider
     from kiennghi.training.bootstrap import open_classifier
 
-    provider = ModelProvider(open_registry(settings), load_catalog(settings), fixed=classifier)
+    provider = ModelProvider(open_registry(settings), load_catalog(settings, associations), fixed=classifier)
     provider.load(build=lambda: open_classifier(settings))
     return provider
 
@@ -120,7 +126,6 @@ def build_services(
     migrate: bool,
     provider: ModelProvider | None = None,
 ) -> Services:
-    from kiennghi.catalog.associations import load_associations
     from kiennghi.service.db import database_url, make_engine, make_sessionmaker, upgrade
     from kiennghi.service.services import Services, utc_now
 
@@ -128,13 +133,13 @@ def build_services(
     if migrate:
         upgrade(engine)
     if provider is None:
-        provider = load_model(settings, classifier)
+        provider = load_model(settings, classifier, config.associations)
     catalog, registry = provider.catalog, provider.registry
     return Services(
         settings=settings,
         config=config,
         catalog=catalog,
-        associations=load_associations(config.associations),
+        associations=catalog.associations,
         engine=engine,
         sessions=make_sessionmaker(engine),
         read_sessions=make_sessionmaker(engine, read_only=True),

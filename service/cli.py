@@ -119,7 +119,6 @@ def _database(settings: Settings) -> Iterator[UnitFactory]:
     from datetime import UTC
 
     from kiennghi.catalog import load_catalog
-    from kiennghi.catalog.associations import load_associations
     from kiennghi.errors import KienNghiError
     from kiennghi.service.config import ServiceConfig
     from kiennghi.service.context import Context
@@ -133,8 +132,8 @@ def _database(settings: Settings) -> Iterator[UnitFactory]:
     try:
         upgrade(engine)
         sessions = make_sessionmaker(engine)
-        catalog = load_catalog(settings)
-        associations = load_associations(ServiceConfig.from_env().associations)
+        catalog = load_catalog(settings, ServiceConfig.from_env().associations)
+        associations = catalog.associations
 
         @contextmanager
         def unit() -> Iterator[Context]:

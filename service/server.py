@@ -46,10 +46,11 @@ def serve(host: str, port: int, workers: int) -> None:
         )
         return
     from kiennghi.service.app import create_app, freeze_heap, load_model
+    from kiennghi.service.config import ServiceConfig
     from kiennghi.settings import Settings
 
     settings = Settings.from_env()
-    provider = load_model(settings)
+    provider = load_model(settings, associations=ServiceConfig.from_env().associations)
     app = create_app(settings, migrate=False, provider=provider)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     sock = config.bind_socket()

@@ -1,11 +1,15 @@
-"""The province's reference data, loaded together: taxonomy, directory, policy, abbreviations."""
+"""The province's reference data, loaded together: taxonomy, directory, policy, associations,
+the names of bodies and associations, abbreviations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from kiennghi.catalog.associations import Associations, load_associations
 from kiennghi.catalog.directory import Directory, load_directory
+from kiennghi.catalog.names import NameIndex
 from kiennghi.catalog.policy import Policy, load_policy
 from kiennghi.catalog.taxonomy import Taxonomy, load_taxonomy
 from kiennghi.errors import DataFileError
@@ -20,10 +24,20 @@ class Catalog:
     taxonomy: Taxonomy
     directory: Directory
     policy: Policy
+    associations: Associations
+
+    @cached_property
+    def names(self) -> NameIndex:
+        """Codes of bodies and associations by name, old name or abbreviation (built on first use)."""
+        return NameIndex(self.directory.bodies.values(), self.associations.items)
 
 
-def load_catalog(settings: Settings) -> Catalog:
-    """Load and cross-validate the data files named by the settings."""
+def load_catalog(settings: Settings, associations: Path | None = None) -> Catalog:
+    """Load and cross-validate the data files named by the settings.
+
+    ``associations``: the list of associations (default: the bundled one; the service passes
+    ``KIENNGHI_ASSOCIATIONS``).
+    """
     taxonomy = load_taxonomy(settings.taxonomy)
     directory = load_directory(settings.bodies, settings.directory, taxonomy)
     policy = load_policy(settings.policy, taxonomy)
@@ -33,7 +47,7 @@ def load_catalog(settings: Settings) -> Catalog:
                 f"{settings.policy}: gate.per_body có cơ quan '{body}' không có trong danh mục cơ quan; "
                 f"các mã hợp lệ: {', '.join(directory.body_codes)}"
             )
-    return Catalog(taxonomy, directory, policy)
+    return Catalog(taxonomy, directory, policy, load_associations(associations))
 
 
 def load_abbreviations(path: Path | None = None) -> dict[str, str]:

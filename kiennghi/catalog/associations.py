@@ -20,6 +20,7 @@ _CODE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 class Association:
     code: str
     name: str
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def load_associations(path: Path | None = None) -> Associations:
     for number, entry in enumerate(entries, start=1):
         where = f"{path}: hội thứ {number}"
         if not isinstance(entry, dict):
-            raise DataFileError(f"{where} không phải bảng {{code, name}}")
+            raise DataFileError(f"{where} không phải bảng {{code, name, aliases}}")
         code, name = entry.get("code"), entry.get("name")
         if not isinstance(code, str) or not _CODE_RE.match(code):
             raise DataFileError(f"{where}: mã '{code}' không hợp lệ (chữ thường, số, gạch ngang)")
@@ -65,6 +66,9 @@ def load_associations(path: Path | None = None) -> Associations:
             raise DataFileError(f"{where}: mã '{code}' bị trùng")
         if not isinstance(name, str) or not name.strip():
             raise DataFileError(f"{where} ('{code}'): thiếu tên")
+        aliases = entry.get("aliases") or []
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise DataFileError(f"{where} ('{code}'): aliases phải là danh sách tên không rỗng")
         seen.add(code)
-        items.append(Association(code, name.strip()))
+        items.append(Association(code, name.strip(), tuple(a.strip() for a in aliases)))
     return Associations(tuple(items))

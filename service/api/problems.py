@@ -22,6 +22,7 @@ from kiennghi.errors import (
     ModelRegistryError,
     TrainingError,
     UnknownCodeError,
+    UnknownNameError,
 )
 from kiennghi.service.errors import (
     AuthenticationError,
@@ -87,6 +88,8 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {"instance": request.url.path}
     if isinstance(exc, UnknownCodeError):
         extra.update(kind=exc.kind, value=exc.code, valid=exc.known)
+    if isinstance(exc, UnknownNameError):
+        extra["suggestions"] = [{"code": code, "name": name} for code, name in exc.suggestions]
     if isinstance(exc, FieldError):
         extra["field"] = exc.field
     if status == 503:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def validate(ctx: Context, item: NewPetition) -> NewPetition:
-    """The item if it can be stored and routed; FieldError naming the first problem otherwise."""
+    """The item as stored (the association named by its code) if it can be stored and routed;
+    FieldError, or UnknownNameError with the closest names, for the first problem otherwise."""
     try:
         check_text(item.text)
     except TextError as e:
@@ -40,7 +42,8 @@ def validate(ctx: Context, item: NewPetition) -> NewPetition:
     for name, value in vars(item).items():
         check_storable(name, value)
     if item.association is not None:
-        ctx.associations.check(item.association)
+        # Clerks type the association's name or abbreviation ("Hội ND"); the code is stored.
+        item = replace(item, association=ctx.catalog.names.resolve_association(item.association))
     if item.received_on and item.received_on > ctx.today + timedelta(days=1):
         raise FieldError("received_on", f"Ngày nhận {item.received_on:%d/%m/%Y} ở tương lai")
     start = ctx.catalog.directory.complete_from

@@ -12,7 +12,7 @@ from kiennghi.service.errors import FieldError
 from kiennghi.service.petitions.domain import PetitionView
 from kiennghi.service.petitions.lifecycle import visible_to
 from kiennghi.service.petitions.repository import PetitionRepository
-from kiennghi.service.petitions.search import PetitionQuery, check_query
+from kiennghi.service.petitions.search import PetitionQuery, resolve_query
 from kiennghi.service.tables import Petition
 
 __all__ = ["MAX_PAGE_SIZE", "detail", "history", "listing", "view", "views"]
@@ -93,7 +93,7 @@ def listing(
         raise FieldError("page", "Số trang bắt đầu từ 1")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise FieldError("page_size", f"Số dòng mỗi trang từ 1 đến {MAX_PAGE_SIZE}")
-    check_query(ctx, query)
+    query = resolve_query(ctx, query)
     rows, total = PetitionRepository(ctx.session).list_petitions(
         replace(query, today=ctx.today), visible_to(principal), (page - 1) * page_size, page_size, sort
     )

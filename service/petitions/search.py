@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from kiennghi.errors import UnknownCodeError
@@ -10,7 +10,7 @@ from kiennghi.nlp.normalize import normalize_text, strip_diacritics
 from kiennghi.service.context import Context
 from kiennghi.service.petitions.statuses import STATUSES
 
-__all__ = ["PetitionQuery", "check_query", "search_terms", "search_text"]
+__all__ = ["PetitionQuery", "resolve_query", "search_terms", "search_text"]
 
 
 def search_text(value: str) -> str:
@@ -39,16 +39,19 @@ class PetitionQuery:
     today: date | None = None
 
 
-def check_query(ctx: Context, query: PetitionQuery) -> None:
-    """Refuse a filter naming an unknown status, sector, body, association or role."""
+def resolve_query(ctx: Context, query: PetitionQuery) -> PetitionQuery:
+    """The query with bodies and associations by code (a filter may name them); refuse a filter
+    naming an unknown status, sector, body, association or role."""
     for status in query.status:
         if status not in STATUSES:
             raise UnknownCodeError("trạng thái", status, list(STATUSES))
     if query.sector:
         ctx.catalog.taxonomy.get(query.sector)
-    if query.department:
-        ctx.catalog.directory.check_body(query.department)
-    if query.association:
-        ctx.associations.check(query.association)
     if query.role and query.role not in ("lead", "coordinating"):
         raise UnknownCodeError("vai trò", query.role, ["lead", "coordinating"])
+    names = ctx.catalog.names
+    return replace(
+        query,
+        department=names.resolve_body(query.department) if query.department else query.department,
+        association=names.resolve_association(query.association) if query.association else query.association,
+    )

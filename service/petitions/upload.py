@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kiennghi.errors import KienNghiError
+from kiennghi.errors import KienNghiError, UnknownNameError
 from kiennghi.io.tabular import read_records
 from kiennghi.service.auth.permissions import Principal, require
 from kiennghi.service.context import Context
@@ -84,7 +84,8 @@ def _str(value: Any) -> str | None:
 
 
 def row_to_petition(ctx: Context, record: dict[str, Any]) -> NewPetition:
-    """A spreadsheet row as a validated new petition (headers matched accent-free)."""
+    """A spreadsheet row as a validated new petition (headers matched accent-free; the association
+    by code, name or abbreviation, stored by code)."""
     fields: dict[str, Any] = {}
     for key, value in record.items():
         name = COLUMN_ALIASES.get(search_text(str(key)).strip())
@@ -93,14 +94,9 @@ def row_to_petition(ctx: Context, record: dict[str, Any]) -> NewPetition:
     text = fields.get("text")
     if isinstance(text, int | float):
         text = str(text)
-    association = _str(fields.get("association"))
-    if association and association not in ctx.associations.codes:
-        # A spreadsheet may carry the association's name rather than its code.
-        by_name = {search_text(a.name): a.code for a in ctx.associations.items}
-        association = by_name.get(search_text(association), association)
     item = NewPetition(
         text=text if isinstance(text, str) else "",
-        association=association,
+        association=_str(fields.get("association")),
         submitter=_str(fields.get("submitter")),
         locality=_str(fields.get("locality")),
         received_on=_date(fields.get("received_on")),
@@ -109,6 +105,14 @@ def row_to_petition(ctx: Context, record: dict[str, Any]) -> NewPetition:
         item_number=_str(fields.get("item_number")),
     )
     return validate(ctx, item)
+
+
+def _row_error(error: Exception) -> dict[str, Any]:
+    row: dict[str, Any] = {"status": "error", "error": str(error)}
+    if isinstance(error, UnknownNameError):
+        row["value"] = error.code
+        row["suggestions"] = [{"code": c, "name": n} for c, n in error.suggestions]
+    return row
 
 
 @dataclass
@@ -152,7 +156,7 @@ def upload_file(
                 raise FieldError("row", str(record["__error__"]))
             item = row_to_petition(ctx, record)
         except (KienNghiError, ValueError) as e:
-            outcome[number] = {"status": "error", "error": str(e)}
+            outcome[number] = _row_error(e)
             continue
         key = dedupe_key(item)
         if key in seen:
@@ -171,7 +175,7 @@ def upload_file(
     accepted: list[tuple[int, Submission]] = []
     for (number, _item, _key), result in zip(fresh, prepared, strict=True):
         if isinstance(result, KienNghiError | ValueError):
-            outcome[number] = {"status": "error", "error": str(result)}
+            outcome[number] = _row_error(result)
         elif isinstance(result, Exception):
             raise result
         else:

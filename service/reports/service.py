@@ -16,7 +16,7 @@ from kiennghi.service.context import Context
 from kiennghi.service.errors import FieldError
 from kiennghi.service.petitions.lifecycle import visible_to
 from kiennghi.service.petitions.repository import PetitionRepository
-from kiennghi.service.petitions.search import PetitionQuery, check_query
+from kiennghi.service.petitions.search import PetitionQuery, resolve_query
 from kiennghi.service.petitions.statuses import ACTIVE_STATUSES, STATUS_LABELS, STATUSES
 from kiennghi.service.reports.repository import ReportRepository
 from kiennghi.service.tables import Petition
@@ -60,7 +60,7 @@ def _aware(value: datetime) -> datetime:
 def summary(ctx: Context, principal: Principal, query: PetitionQuery) -> dict[str, Any]:
     """Counts by body × status, overdue per body, by sector and association, median days."""
     require(principal, "report.read")
-    check_query(ctx, query)
+    query = resolve_query(ctx, query)
     repo = ReportRepository(ctx.session)
     catalog, associations = ctx.catalog, ctx.associations
     visible = visible_to(principal)
@@ -200,7 +200,7 @@ def export_petitions(
     require(principal, "report.read")
     if fmt not in EXPORT_FORMATS:
         raise FieldError("format", f"Định dạng '{fmt}' không hỗ trợ; dùng: xlsx, csv")
-    check_query(ctx, query)
+    query = resolve_query(ctx, query)
     today = ctx.today
     query = replace(query, today=today)
     folder = Path(tempfile.mkdtemp(prefix="kiennghi-export-", dir=directory))

@@ -16,7 +16,7 @@ from kiennghi.service.petitions.domain import Classifier, PetitionView
 from kiennghi.service.petitions.lifecycle import assign, expect
 from kiennghi.service.petitions.queries import views
 from kiennghi.service.petitions.repository import PetitionRepository
-from kiennghi.service.petitions.search import PetitionQuery, check_query
+from kiennghi.service.petitions.search import PetitionQuery, resolve_query
 from kiennghi.service.petitions.statuses import ACTIVE_STATUSES
 from kiennghi.service.review.repository import CorrectionRepository
 from kiennghi.service.tables import Petition, PetitionClassification
@@ -35,7 +35,7 @@ def queue(
     """Items waiting for a clerk, oldest first, with the top suggestions and their words."""
     require(principal, "review.read")
     query = replace(query or PetitionQuery(), status=("needs_review",), today=ctx.today)
-    check_query(ctx, query)
+    query = resolve_query(ctx, query)
     repo = PetitionRepository(ctx.session)
     rows, total = repo.list_petitions(query, None, (page - 1) * page_size, page_size, "id")
     found = views(ctx, rows)
@@ -133,15 +133,16 @@ def reassign(
 def _target(
     ctx: Context, sector: str | None, lead: str | None, coordinating: Sequence[str] | None
 ) -> tuple[str, str, list[str]]:
-    """The bodies of a decision: those named, else the directory's for the sector today."""
+    """The bodies of a decision (by code, name or abbreviation): those named, else the
+    directory's for the sector today."""
     if sector is None:
         raise FieldError("sector", "Cần chọn lĩnh vực (sector) khi giao lại kiến nghị")
-    directory = ctx.catalog.directory
-    default = directory.assignment(sector, ctx.today)
-    lead = directory.check_body(lead) if lead else default.lead
+    names = ctx.catalog.names
+    default = ctx.catalog.directory.assignment(sector, ctx.today)
+    lead = names.resolve_body(lead) if lead else default.lead
     if coordinating is None:
         coordinating = list(default.coordinating)
-    return sector, lead, [directory.check_body(c) for c in coordinating]
+    return sector, lead, [names.resolve_body(c) for c in coordinating]
 
 
 def _correction(

@@ -196,3 +196,33 @@ def test_train_refuses_a_misspelled_config_key(tmp_path: Path, section: str | No
     assert "khóa không hợp lệ" in message and key in message and "cau-hinh.yaml" in message
     assert "các khóa hợp lệ" in message
     assert not (tmp_path / "home" / "models").exists()  # nothing trained or registered
+
+
+def test_import_takes_association_names(home, tmp_path):
+    source = tmp_path / "bao-cao.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["STT", "Nội dung", "Hội"])
+        writer.writerow(["1", "Đề nghị sửa chữa tuyến đường liên xã bị xuống cấp", "Hội ND"])
+        writer.writerow(["2", "Trạm y tế xã thiếu bác sĩ", "Hội Nông dâm"])
+    report = tmp_path / "report.csv"
+    env = {
+        **os.environ,
+        "KIENNGHI_HOME": str(home),
+        "KIENNGHI_DATABASE_URL": f"sqlite:///{tmp_path / 'import.db'}",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiennghi", "import", str(source), "--report", str(report)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "1 kiến nghị mới" in proc.stderr and "1 dòng lỗi" in proc.stderr
+    assert "Hội Nông dâm" in proc.stderr and "hoi-nong-dan" in proc.stderr
+    with report.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["status"] for r in rows] == ["created", "error"]
+    assert "Có phải: Hội Nông dân (hoi-nong-dan)" in rows[1]["error"]
