@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-PARTS = ("accuracy", "speed", "training", "api")
+PARTS = ("accuracy", "speed", "training", "api", "learning-curve")
 PEERS = ("keyword-rules", "tfidf-svm-raw", "underthesea-core", "fasttext", "kiennghi")
 ROOT = Path(__file__).resolve().parents[1]
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -353,7 +353,9 @@ def api(
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument(
+        "--parts", nargs="+", choices=PARTS, default=list(PARTS[:4])
+    )  # learning-curve: on request
     parser.add_argument("--dev", type=Path, default=ROOT.parent / "shared/data/real_petitions_dev.jsonl")
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds (5 in compare.py)")
     parser.add_argument("--rows", type=int, default=20_000, help="rows of the batch-speed file")
@@ -374,6 +376,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--pg-workers", type=int, default=2)
     parser.add_argument("--sqlite-workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--learning-curve-quick", action="store_true", help="learning curve: n ∈ {0, all}, w ∈ {1, 3} only"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
 
@@ -391,6 +396,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             section = speed(home, args.rows, args.memory_rows)
         elif part == "training":
             section = training(args.train_sizes)
+        elif part == "learning-curve":
+            from benchmarks.learning_curve import section as learning_curve
+
+            local = args.dev.with_name("real_petitions_local_dev.jsonl")
+            section = learning_curve(args.dev, local, args.learning_curve_quick)
         else:
             section = api(
                 home,

@@ -190,6 +190,9 @@ class TrainConfig:
     # Share of training texts also added without diacritics ("derived" rows), so phone-typed
     # petitions are scored with the same confidence as accented ones.
     accentless_augment: float = field(default=1.0, metadata={"check": _share})
+    # Sample weight of clerks' corrections (origin "correction") against a seed example: they are
+    # real petitions of the province, so they may count more. See docs/learning-curve.md.
+    correction_weight: float = field(default=1.0, metadata={"check": _positive})
     cv_folds: int = field(default=5, metadata={"check": _int_at_least(2)})
     seed: int = field(default=13, metadata={"check": _int_at_least(0)})
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
@@ -39,23 +40,41 @@ def _quiet(message: str, done: int, total: int) -> None:
     return None
 
 
-def _augment(items: Sequence[LabelledItem], share: float, seed: int) -> tuple[list[str], list[str]]:
+CORRECTION = "correction"
+
+
+def _augment(
+    items: Sequence[LabelledItem], share: float, seed: int, correction_weight: float = 1.0
+) -> tuple[list[str], list[str], list[float]]:
+    """Texts, labels and sample weights; an accent-free copy keeps the weight of its item."""
     texts = [i.text for i in items]
     labels = [str(i.sector) for i in items]
+    weights = [correction_weight if i.origin == CORRECTION else 1.0 for i in items]
     rng = random.Random(seed)
-    for item in items:
+    for item, weight in zip(items, list(weights), strict=True):
         stripped = strip_diacritics(item.text)
         if stripped != item.text and rng.random() < share:
             texts.append(stripped)
             labels.append(str(item.sector))
-    return texts, labels
+            weights.append(weight)
+    return texts, labels, weights
 
 
 def fit_model(items: Sequence[LabelledItem], config: TrainConfig, abbreviations: dict[str, str]) -> Pipeline:
-    """Fit the whole pipeline on labelled items (with accent-free copies added)."""
-    texts, labels = _augment(items, config.accentless_augment, config.seed)
+    """Fit the whole pipeline on labelled items (with accent-free copies added).
+
+    Items with ``origin == "correction"`` (clerks' decisions) carry ``config.correction_weight``
+    as their sample weight. Both classifiers take it: ``LogisticRegression`` directly, the
+    calibrated SVM through ``CalibratedClassifierCV.fit``, which weights the LinearSVC fit of each
+    calibration fold and the sigmoid (or isotonic) fit alike. With every weight 1 no weights are
+    passed, so the default run is exactly the unweighted one.
+    """
+    texts, labels, weights = _augment(items, config.accentless_augment, config.seed, config.correction_weight)
     pipeline = build_pipeline(config.features, config.classifier, abbreviations, config.seed)
-    return compact(pipeline.fit(texts, labels))
+    params: dict[str, Any] = {}
+    if any(w != 1.0 for w in weights):
+        params["classifier__sample_weight"] = np.asarray(weights, dtype=np.float64)
+    return compact(pipeline.fit(texts, labels, **params))
 
 
 def cross_validate(

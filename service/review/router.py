@@ -14,6 +14,15 @@ from kiennghi.service.review.schemas import ReviewList
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
+ORDER_HELP = (
+    "Thứ tự hàng chờ. `uncertainty` (mặc định): độ tin cậy của cơ quan chủ trì thấp nhất trước, "
+    "rồi chênh lệch nhỏ nhất giữa hai cơ quan đầu: xác nhận những kiến nghị này dạy mô hình nhiều "
+    "nhất. `disagreement`: hai cơ quan đầu sát nhau nhất trước. `oldest`: nhận trước thì trước. "
+    "`deadline`: hạn sớm nhất trước, hạn tính bằng ngày nhận cộng số ngày xử lý của lĩnh vực đề "
+    "xuất (`deadline_days` trong policy.yaml), vì kiến nghị chờ duyệt chưa có hạn riêng. Cùng "
+    "khóa: nhận trước thì trước. Giá trị khác: lỗi 422 nêu các giá trị hợp lệ."
+)
+
 
 @router.get("/review", response_model=ReviewList, summary="Hàng chờ duyệt, kèm gợi ý và từ khóa")
 def review_queue(
@@ -22,12 +31,15 @@ def review_queue(
     query: FiltersDep,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    order: Annotated[
+        str, Query(description=ORDER_HELP, json_schema_extra={"enum": list(review.QUEUE_ORDERS)})
+    ] = ("uncertainty"),
 ) -> Any:
     classifier = services.classifier()
     with services.reader() as ctx:
-        views, total = review.queue(ctx, principal, classifier, page, page_size, query)
+        views, total = review.queue(ctx, principal, classifier, page, page_size, query, order)
         items = [present(v, ctx.today) for v in views]
-    return {"items": items, "total": total, "page": page, "page_size": page_size}
+    return {"items": items, "total": total, "page": page, "page_size": page_size, "order": order}
 
 
 @router.post("/review/{code}/confirm", response_model=PetitionDetail, summary="Xác nhận đề xuất của mô hình")

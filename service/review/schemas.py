@@ -20,3 +20,6 @@ class ReviewList(BaseModel):
     total: int
     page: int
     page_size: int
+    order: str = Field(
+        description="Thứ tự của hàng chờ đã dùng: uncertainty, disagreement, oldest hoặc deadline"
+    )

@@ -18,10 +18,10 @@ from kiennghi.service.petitions.queries import views
 from kiennghi.service.petitions.repository import PetitionRepository
 from kiennghi.service.petitions.search import PetitionQuery, resolve_query
 from kiennghi.service.petitions.statuses import ACTIVE_STATUSES
-from kiennghi.service.review.repository import CorrectionRepository
+from kiennghi.service.review.repository import QUEUE_ORDERS, CorrectionRepository, QueueRepository
 from kiennghi.service.tables import Petition, PetitionClassification
 
-__all__ = ["confirm", "override", "queue", "reassign"]
+__all__ = ["QUEUE_ORDERS", "confirm", "override", "queue", "reassign"]
 
 
 def queue(
@@ -31,13 +31,33 @@ def queue(
     page: int,
     page_size: int,
     query: PetitionQuery | None = None,
+    order: str = "uncertainty",
 ) -> tuple[list[PetitionView], int]:
-    """Items waiting for a clerk, oldest first, with the top suggestions and their words."""
+    """Items waiting for a clerk, with the top suggestions and their words, in one of the orders:
+
+    - ``uncertainty`` (default): the lowest lead-body confidence first, then the smallest margin
+      between the first two proposed bodies: confirming or correcting these teaches the model most;
+    - ``disagreement``: the smallest margin between the first two bodies first (then confidence);
+    - ``oldest``: received first;
+    - ``deadline``: the earliest due date first, the due date being the day received plus the
+      days the policy gives the proposed sector (``deadline_days``): an item in review has no
+      deadline of its own yet (it is set on assignment and cleared when a body sends it back),
+      but its answering time is running from the day it was received.
+
+    Ties, in every order, go to the item received first. The margin comes from the candidates
+    stored with the item's latest classification.
+    """
     require(principal, "review.read")
+    if order not in QUEUE_ORDERS:
+        raise FieldError(
+            "order", f"Không sắp xếp hàng chờ duyệt theo '{order}' được; dùng: {', '.join(QUEUE_ORDERS)}"
+        )
     query = replace(query or PetitionQuery(), status=("needs_review",), today=ctx.today)
     query = resolve_query(ctx, query)
     repo = PetitionRepository(ctx.session)
-    rows, total = repo.list_petitions(query, None, (page - 1) * page_size, page_size, "id")
+    rows, total = QueueRepository(ctx.session).page(
+        query, order, (page - 1) * page_size, page_size, ctx.catalog.policy.deadline_for
+    )
     found = views(ctx, rows)
     taxonomy = ctx.catalog.taxonomy
     for item in found:
