@@ -245,7 +245,7 @@ def evaluate(
 
     from kiennghi.nlp.normalize import strip_diacritics as strip
     from kiennghi.training.corpus import load_labelled
-    from kiennghi.training.gate import gate_inputs, gate_outcome, gate_score, risk_coverage
+    from kiennghi.training.gate import gate_inputs, gate_score, gate_summary, risk_coverage
     from kiennghi.training.metrics import score
 
     console = _console()
@@ -258,19 +258,10 @@ def evaluate(
         probs = classifier.probabilities(texts)
         classes = classifier.model.classes
         result = score(items, probs, classes, classifier.catalog)
-        addressees = classifier.addressees(texts)
-        inputs = gate_inputs(
-            probs, classes, classifier.catalog, [i.accepted_leads for i in items], addressees
-        )
+        inputs = gate_inputs(probs, classes, classifier.catalog, [i.accepted_leads for i in items])
         gate = classifier.catalog.policy.routing_gate
-        routed, correct = gate_outcome(gate, inputs)
-        curve = risk_coverage(gate_score(gate, inputs), correct, CURVE_STEPS)
-    gate_result = {
-        "coverage": float(routed.mean()),
-        "precision": float(correct[routed].mean()) if routed.any() else None,
-        "routed": int(routed.sum()),
-        "target_precision": gate.target_precision,
-    }
+        gate_result = gate_summary(gate, inputs)
+        curve = risk_coverage(gate_score(gate, inputs), inputs.correct, CURVE_STEPS)
     if json_output:
         payload = {
             "model": classifier.version,
@@ -324,8 +315,8 @@ def gate_fit(
     from kiennghi.catalog import load_catalog
     from kiennghi.training.gate import (
         fit_on_corpus,
-        gate_outcome,
         gate_score,
+        gate_summary,
         gate_yaml,
         risk_coverage,
         write_gate,
@@ -341,13 +332,8 @@ def gate_fit(
         cfg = load_config(config)
         with _progress(console) as progress:
             gate, inputs = fit_on_corpus(_resolve_data(data), cfg, catalog, target, min_support, progress)
-        routed, correct = gate_outcome(gate, inputs)
-        curve = risk_coverage(gate_score(gate, inputs), correct, CURVE_STEPS)
-        gate_result = {
-            "coverage": float(routed.mean()),
-            "precision": float(correct[routed].mean()) if routed.any() else None,
-            "routed": int(routed.sum()),
-        }
+        gate_result = gate_summary(gate, inputs)
+        curve = risk_coverage(gate_score(gate, inputs), inputs.correct, CURVE_STEPS)
         console.print("Trên dữ liệu giữ lại (kiểm định chéo):")
         _print_gate(console, gate_result, curve)
         if write:

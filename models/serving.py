@@ -74,10 +74,6 @@ class PetitionClassifier:
         on = on or date.today()
         return [assign(row, classes, self.catalog, self.model.version, on) for row in probs]
 
-    def addressees(self, texts: Sequence[str]) -> list[str | None]:
-        """The body each text explicitly addresses ("đề nghị Sở Y tế …"), or None."""
-        return [None] * len(texts)
-
     def explain(self, text: str, sector: str, top: int = 8) -> list[str]:
         """The word features of ``text`` that pushed it most towards ``sector`` (for clerks)."""
         if self.model.compiled is not None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
@@ -37,6 +37,7 @@ __all__ = [
     "gate_inputs",
     "gate_outcome",
     "gate_score",
+    "gate_summary",
     "gate_yaml",
     "risk_coverage",
     "wilson_lower",
@@ -156,6 +157,17 @@ def gate_outcome(gate: Gate, inputs: GateInputs) -> tuple[np.ndarray, np.ndarray
     return routed, inputs.correct
 
 
+def gate_summary(gate: Gate, inputs: GateInputs) -> dict[str, Any]:
+    """How many items ``gate`` routes on its own, and how many of those are right."""
+    routed, correct = gate_outcome(gate, inputs)
+    return {
+        "coverage": float(routed.mean()) if len(routed) else 0.0,
+        "precision": float(correct[routed].mean()) if routed.any() else None,
+        "routed": int(routed.sum()),
+        "target_precision": gate.target_precision,
+    }
+
+
 def risk_coverage(
     score: np.ndarray, correct: np.ndarray, steps: Sequence[float] = ()
 ) -> list[RiskCoveragePoint]:
@@ -204,18 +216,20 @@ def fit_on_corpus(
     from kiennghi.training.train import cross_validate
 
     items = load_corpus(data, catalog)
-    kwargs = {} if progress is None else {"progress": progress}
-    probs, classes = cross_validate(items, config, load_abbreviations(), **kwargs)
+    if progress is None:
+        probs, classes = cross_validate(items, config, load_abbreviations())
+    else:
+        probs, classes = cross_validate(items, config, load_abbreviations(), progress)
     inputs = gate_inputs(probs, classes, catalog, [i.accepted_leads for i in items])
     gate = fit_gate(inputs, target, min_support)
-    routed, correct = gate_outcome(gate, inputs)
+    summary = gate_summary(gate, inputs)
     fitted = {
         "on": f"kiểm định chéo {config.cv_folds} phần trên {len(items)} kiến nghị ({data.name})",
         "corpus_sha256": corpus_sha256(items),
         "config": config.name,
         "date": date.today().isoformat(),
-        "held_out_coverage": round(float(routed.mean()), 4),
-        "held_out_precision": round(float(correct[routed].mean()), 4) if routed.any() else None,
+        "held_out_coverage": round(summary["coverage"], 4),
+        "held_out_precision": None if summary["precision"] is None else round(summary["precision"], 4),
     }
     return replace(gate, fitted=fitted), inputs
 
