@@ -67,6 +67,9 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served from this machine by the web package (FastAPI's own pages load a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     _mount(app, config or ServiceConfig.from_env())
     return app
@@ -80,11 +83,13 @@ def _mount(app: FastAPI, config: ServiceConfig) -> None:
     from kiennghi.service.petitions import router as petitions
     from kiennghi.service.reports import router as reports
     from kiennghi.service.review import router as review
+    from kiennghi.service.web.mount import mount_web
 
     install_problem_handlers(app)
     # reports first: its /petitions/export must come before /petitions/{code}.
     for module in (health, reports, petitions, review, models, auth, catalog):
         app.include_router(module.router)
+    mount_web(app, config.web_session_seconds)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, max_upload_bytes=config.max_upload_bytes)
 
 

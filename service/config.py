@@ -37,6 +37,8 @@ class ServiceConfig:
         it is declared failed (``KIENNGHI_RETRAIN_HEARTBEAT_TIMEOUT``, default 5 minutes); on the
         worker's own machine a dead worker is noticed at once.
     submit_batch: most single submits stored in one transaction (``KIENNGHI_SUBMIT_BATCH``).
+    web_session_seconds: how long a browser stays signed in (``KIENNGHI_WEB_SESSION_HOURS``,
+        default 8 hours: a working day).
     """
 
     max_body_bytes: int = 1 << 20
@@ -74,6 +76,7 @@ class ServiceConfig:
 
     # Most single submits the writer stores in one transaction (group commit); 1 turns it off.
     submit_batch: int = 64
+    web_session_seconds: int = 8 * 3600
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
@@ -98,4 +101,7 @@ class ServiceConfig:
                 env.get("KIENNGHI_RETRAIN_HEARTBEAT_TIMEOUT") or cls.retrain_heartbeat_timeout
             ),
             submit_batch=int(env.get("KIENNGHI_SUBMIT_BATCH") or cls.submit_batch),
+            web_session_seconds=int(
+                float(env.get("KIENNGHI_WEB_SESSION_HOURS") or cls.web_session_seconds / 3600) * 3600
+            ),
         )

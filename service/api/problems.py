@@ -36,7 +36,7 @@ from kiennghi.service.errors import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DATABASE_RETRY_AFTER", "BodyLimit", "install_problem_handlers", "problem"]
+__all__ = ["DATABASE_RETRY_AFTER", "BodyLimit", "install_problem_handlers", "problem", "status_of"]
 
 DATABASE_RETRY_AFTER = 5  # seconds, in the Retry-After of a 503 for an unavailable database
 
@@ -83,8 +83,13 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
+def status_of(exc: Exception) -> int:
+    """The HTTP status of a domain exception (the API's and the web pages' alike)."""
+    return next((s for cls, s in _STATUS if isinstance(exc, cls)), 400)
+
+
 def _domain(request: Request, exc: Exception) -> JSONResponse:
-    status = next((s for cls, s in _STATUS if isinstance(exc, cls)), 400)
+    status = status_of(exc)
     extra: dict[str, Any] = {"instance": request.url.path}
     if isinstance(exc, UnknownCodeError):
         extra.update(kind=exc.kind, value=exc.code, valid=exc.known)

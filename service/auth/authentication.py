@@ -89,6 +89,26 @@ class Authenticator:
             self._keys[digest] = (principal, expiry, stamp)
         return principal
 
+    def principal_of(self, key_id: int) -> Principal:
+        """The principal of the key with this id (a web session's), unless it was revoked.
+
+        Cached like ``authenticate``: a revocation by any worker sharing the home ends the
+        sessions of that key on their next request.
+        """
+        slot = f"id:{key_id}"
+        stamp = self.revocations.stamp()
+        found = self._keys.get(slot)
+        if found and found[1] > time.monotonic() and found[2] == stamp:
+            return found[0]
+        with self._reader() as ctx:
+            row = KeyRepository(ctx.session).by_id(key_id)
+            if row is None or row.revoked_at is not None:
+                raise AuthenticationError("Khóa dùng để đăng nhập đã bị thu hồi; hãy đăng nhập lại")
+            principal = Principal(row.id, row.name, row.role, row.department)
+        with self._lock:
+            self._keys[slot] = (principal, time.monotonic() + self.ttl, stamp)
+        return principal
+
     def _record_use(self, key_id: int, last_used: datetime | None) -> None:
         now = self._clock()
         if last_used is not None and now - last_used < LAST_USED_RESOLUTION:

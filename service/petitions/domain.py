@@ -63,6 +63,7 @@ class PetitionView:
     history: list[dict[str, Any]] | None = None
     suggestions: list[dict[str, Any]] | None = None
     suggestion: dict[str, Any] | None = None
+    returned: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

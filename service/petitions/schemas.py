@@ -62,6 +62,12 @@ class AnswerIn(Input):
     answer_text: str
 
 
+class ReturnedInfo(BaseModel):
+    by: str | None = Field(None, description="Mã cơ quan đã trả lại")
+    at: datetime
+    reason: str | None = Field(None, description="Lý do cơ quan ghi khi trả lại")
+
+
 class PetitionOut(BaseModel):
     id: str
     status: str
@@ -94,6 +100,11 @@ class PetitionOut(BaseModel):
         description="Đề xuất của mô hình khi vừa tiếp nhận (cả khi kiến nghị chờ duyệt): cơ quan, "
         "lĩnh vực, xác suất, lý do cần duyệt (review_reason: low_confidence | close_second | "
         "addressee_disagrees) và câu giải thích cho cán bộ.",
+    )
+    returned: ReturnedInfo | None = Field(
+        default=None,
+        description="Khi kiến nghị về lại hàng chờ vì cơ quan trả lại (không thuộc thẩm quyền): "
+        "cơ quan nào, lúc nào, lý do.",
     )
 
 
@@ -148,4 +159,6 @@ def present(view: PetitionView, today: date) -> dict[str, Any]:
         data["suggestions"] = view.suggestions
     if view.suggestion is not None:
         data["suggestion"] = view.suggestion
+    if view.returned is not None:
+        data["returned"] = view.returned
     return data

@@ -8,12 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from kiennghi.service.petitions.repository import conditions
 from kiennghi.service.petitions.search import PetitionQuery
-from kiennghi.service.tables import Correction, Petition, PetitionClassification
+from kiennghi.service.tables import Correction, Event, Petition, PetitionClassification
 
 __all__ = ["QUEUE_ORDERS", "CorrectionRepository", "QueueRepository"]
 
@@ -93,6 +93,21 @@ class QueueRepository:
             else {}
         )
         return [rows[i] for i in ids], len(keys)
+
+    def returned(self, limit: int) -> tuple[list[tuple[Petition, Event]], int]:
+        """Items back in review because their body returned them ("không thuộc thẩm quyền"), with
+        that return, most recent first, and how many there are."""
+        other = aliased(Event)
+        latest = (
+            select(func.max(other.id)).where(other.petition_id == Petition.id).correlate(Petition)
+        ).scalar_subquery()
+        where = [Petition.status == "needs_review", Event.action == "returned"]
+        joined = select(Petition, Event).join(Event, Event.id == latest).where(*where)
+        rows = self.session.execute(joined.order_by(Event.id.desc()).limit(limit)).tuples()
+        total = self.session.scalar(
+            select(func.count()).select_from(Petition).join(Event, Event.id == latest).where(*where)
+        )
+        return [(p, e) for p, e in rows], int(total or 0)
 
 
 class CorrectionRepository:

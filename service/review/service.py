@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from kiennghi.service.auth.permissions import Principal, require
 from kiennghi.service.context import Context
@@ -19,9 +20,28 @@ from kiennghi.service.petitions.repository import PetitionRepository
 from kiennghi.service.petitions.search import PetitionQuery, resolve_query
 from kiennghi.service.petitions.statuses import ACTIVE_STATUSES
 from kiennghi.service.review.repository import QUEUE_ORDERS, CorrectionRepository, QueueRepository
-from kiennghi.service.tables import Petition, PetitionClassification
+from kiennghi.service.tables import Event, Petition, PetitionClassification
 
-__all__ = ["QUEUE_ORDERS", "confirm", "override", "queue", "reassign"]
+__all__ = ["QUEUE_ORDERS", "confirm", "override", "queue", "reassign", "returned", "returned_info"]
+
+
+def returned_info(event: Event) -> dict[str, Any]:
+    """Who sent an item back to review, when and why (the body's own words)."""
+    return {
+        "by": event.detail.get("returned_by") if isinstance(event.detail, dict) else None,
+        "at": event.at,
+        "reason": event.reason,
+    }
+
+
+def returned(ctx: Context, principal: Principal, limit: int = 10) -> tuple[list[PetitionView], int]:
+    """Items a body returned as "không thuộc thẩm quyền", waiting to be routed again."""
+    require(principal, "review.read")
+    found, total = QueueRepository(ctx.session).returned(limit)
+    items = views(ctx, [p for p, _e in found])
+    for item, (_p, event) in zip(items, found, strict=True):
+        item.returned = returned_info(event)
+    return items, total
 
 
 def queue(
@@ -61,6 +81,9 @@ def queue(
     found = views(ctx, rows)
     taxonomy = ctx.catalog.taxonomy
     for item in found:
+        history = repo.events(item.petition)
+        if history and history[-1].action == "returned":
+            item.returned = returned_info(history[-1])
         proposal = repo.latest_classification(item.petition)
         item.suggestions = [
             {

@@ -1,0 +1,118 @@
+"""Rendering pages: the Jinja2 environment (templates inside the package) and the formatting a
+page needs (dates as dd/mm/yyyy in the province's time, body names, sector labels, percentages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from kiennghi.catalog import Catalog
+from kiennghi.service.auth.permissions import Principal
+from kiennghi.service.petitions.statuses import STATUS_LABELS
+from kiennghi.service.web.sessions import session_of
+from kiennghi.timezone import local_time
+
+__all__ = ["ROLE_LABELS", "Formatter", "Pages"]
+
+ROLE_LABELS = {
+    "admin": "Quản trị",
+    "secretariat": "Thư ký tổng hợp",
+    "analyst": "Phân tích",
+    "department": "Cơ quan",
+}
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """What templates call as ``f.…``: Vietnamese forms of dates, codes and numbers."""
+
+    catalog: Catalog
+    zone: ZoneInfo
+
+    def date(self, value: date | datetime | str | None) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+            except ValueError:
+                return value
+        if isinstance(value, datetime):
+            value = local_time(value, self.zone).date()
+        return value.strftime("%d/%m/%Y")
+
+    def when(self, value: datetime | str | None) -> str:
+        """dd/mm/yyyy HH:MM on the province's clock."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+        return local_time(value, self.zone).strftime("%d/%m/%Y %H:%M")
+
+    def body(self, code: str | None) -> str:
+        return self.catalog.names.body_name(code) if code else ""
+
+    def sector(self, code: str | None) -> str:
+        return self.catalog.taxonomy.label_of(code) if code else ""
+
+    def association(self, code: str | None) -> str:
+        return self.catalog.associations.name(code) if code else ""
+
+    def status(self, code: str) -> str:
+        return STATUS_LABELS.get(code, code)
+
+    def pct(self, value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return ""
+        text = f"{value * 100:.{digits}f}".replace(".", ",")
+        return f"{text}%"
+
+    def number(self, value: int | float) -> str:
+        return f"{value:,}".replace(",", ".")
+
+    def role(self, role: str) -> str:
+        return ROLE_LABELS.get(role, role)
+
+
+class Pages:
+    """Renders a template with what every page needs (the user, CSRF token, flashes, menu)."""
+
+    def __init__(self) -> None:
+        self.env = Environment(
+            loader=PackageLoader("kiennghi.service.web", "templates"),
+            autoescape=select_autoescape(default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        *,
+        catalog: Catalog,
+        zone: ZoneInfo,
+        principal: Principal | None,
+        status_code: int = 200,
+        **context: Any,
+    ) -> HTMLResponse:
+        session = session_of(request)
+        html = self.env.get_template(name).render(
+            request=request,
+            f=Formatter(catalog, zone),
+            user=principal,
+            csrf=session.csrf,
+            flashes=session.take_flashes(),
+            **context,
+        )
+        return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
