@@ -22,7 +22,16 @@ from kiennghi.service.petitions.statuses import ACTIVE_STATUSES
 from kiennghi.service.review.repository import QUEUE_ORDERS, CorrectionRepository, QueueRepository
 from kiennghi.service.tables import Event, Petition, PetitionClassification
 
-__all__ = ["QUEUE_ORDERS", "confirm", "override", "queue", "reassign", "returned", "returned_info"]
+__all__ = [
+    "QUEUE_ORDERS",
+    "confirm",
+    "override",
+    "queue",
+    "reassign",
+    "returned",
+    "returned_info",
+    "suggestions_of",
+]
 
 
 def returned_info(event: Event) -> dict[str, Any]:
@@ -79,21 +88,27 @@ def queue(
         query, order, (page - 1) * page_size, page_size, ctx.catalog.policy.deadline_for
     )
     found = views(ctx, rows)
-    taxonomy = ctx.catalog.taxonomy
     for item in found:
         history = repo.events(item.petition)
         if history and history[-1].action == "returned":
             item.returned = returned_info(history[-1])
-        proposal = repo.latest_classification(item.petition)
-        item.suggestions = [
-            {
-                **c,
-                "sector_label": taxonomy.label_of(c["sector"]),
-                "words": classifier.explain(item.petition.text, c["sector"]),
-            }
-            for c in (proposal.candidates if proposal else [])
-        ]
+        item.suggestions = suggestions_of(ctx, classifier, item.petition)
     return found, total
+
+
+def suggestions_of(ctx: Context, classifier: Classifier, petition: Petition) -> list[dict[str, Any]]:
+    """The latest classification's candidates (body, sector, probability) with the words that
+    drove each: what a clerk decides between."""
+    proposal = PetitionRepository(ctx.session).latest_classification(petition)
+    taxonomy = ctx.catalog.taxonomy
+    return [
+        {
+            **c,
+            "sector_label": taxonomy.label_of(c["sector"]),
+            "words": classifier.explain(petition.text, c["sector"]),
+        }
+        for c in (proposal.candidates if proposal else [])
+    ]
 
 
 def confirm(ctx: Context, principal: Principal, code: str) -> Petition:

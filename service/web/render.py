@@ -28,6 +28,23 @@ ROLE_LABELS = {
 }
 
 
+# What each event of an item's history is called on its page.
+EVENT_LABELS = {
+    "received": "Tiếp nhận",
+    "queued_for_review": "Chuyển hàng chờ duyệt",
+    "assigned": "Tự động giao",
+    "confirmed": "Cán bộ xác nhận đề xuất",
+    "overridden": "Cán bộ giao cơ quan khác đề xuất",
+    "reassigned": "Giao lại",
+    "acknowledged": "Cơ quan xác nhận đã nhận",
+    "status_changed": "Chuyển trạng thái",
+    "answered": "Cơ quan chủ trì trả lời",
+    "returned": "Trả lại: không thuộc thẩm quyền",
+    "contributed": "Cơ quan phối hợp góp ý",
+    "closed": "Kết thúc",
+}
+
+
 @dataclass(frozen=True)
 class Formatter:
     """What templates call as ``f.…``: Vietnamese forms of dates, codes and numbers."""
@@ -67,6 +84,9 @@ class Formatter:
     def association(self, code: str | None) -> str:
         return self.catalog.associations.name(code) if code else ""
 
+    def event(self, action: str) -> str:
+        return EVENT_LABELS.get(action, action)
+
     def status(self, code: str) -> str:
         return STATUS_LABELS.get(code, code)
 
@@ -81,6 +101,19 @@ class Formatter:
 
     def role(self, role: str) -> str:
         return ROLE_LABELS.get(role, role)
+
+    # The choices of the filter and decision forms.
+    def sectors(self) -> list[tuple[str, str]]:
+        return sorted(((s.code, s.label) for s in self.catalog.taxonomy.sectors), key=lambda c: c[1])
+
+    def bodies(self) -> list[tuple[str, str]]:
+        return sorted(((b.code, b.name) for b in self.catalog.directory.bodies.values()), key=lambda c: c[1])
+
+    def associations(self) -> list[tuple[str, str]]:
+        return [(a.code, a.name) for a in self.catalog.associations.items]
+
+    def statuses(self) -> list[tuple[str, str]]:
+        return list(STATUS_LABELS.items())
 
 
 class Pages:
