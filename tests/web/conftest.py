@@ -87,7 +87,7 @@ class WebApp:
 
 
 @pytest.fixture
-def web(settings: Settings, clock: Clock) -> Iterator[WebApp]:
+def web(settings: Settings, clock: Clock) -> Iterator[WebApp]:  # noqa: F811 (the fixtures above)
     app = create_app(settings, classifier=FakeClassifier(load_catalog(settings)), clock=clock)
     with TestClient(app) as api:
         yield WebApp(app, make_keys(app.state.services), clock, api)
