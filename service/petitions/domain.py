@@ -64,6 +64,7 @@ class PetitionView:
     suggestions: list[dict[str, Any]] | None = None
     suggestion: dict[str, Any] | None = None
     returned: dict[str, Any] | None = None
+    review_note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -20,7 +17,6 @@ from kiennghi.service.api.deps import (
     ServicesDep,
 )
 from kiennghi.service.context import Context
-from kiennghi.service.errors import FieldError
 from kiennghi.service.petitions import lifecycle, queries
 from kiennghi.service.petitions.schemas import (
     AnswerIn,
@@ -32,13 +28,11 @@ from kiennghi.service.petitions.schemas import (
     StatusIn,
     present,
 )
-from kiennghi.service.petitions.upload import upload_file
+from kiennghi.service.petitions.upload import upload_stream
 from kiennghi.service.services import Services
 from kiennghi.service.tables import Petition
 
 router = APIRouter(prefix="/api/v1/petitions", tags=["petitions"])
-
-UPLOAD_SUFFIXES = (".csv", ".xlsx")
 
 
 @router.post(
@@ -61,17 +55,7 @@ def upload_petitions(
     principal: PetitionCreate,
     services: ServicesDep,
 ) -> Any:
-    name = Path(file.filename or "upload.csv").name
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise FieldError("file", f"Tệp '{name}' không phải .csv hoặc .xlsx")
-    classifier = services.classifier()
-    with tempfile.TemporaryDirectory(prefix="kiennghi-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
-        with services.unit() as ctx:
-            report = upload_file(ctx, principal, classifier, path, name)
+    report = upload_stream(services.unit, principal, services.classifier(), file.file, file.filename)
     return report.__dict__
 
 

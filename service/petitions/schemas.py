@@ -101,6 +101,10 @@ class PetitionOut(BaseModel):
         "lĩnh vực, xác suất, lý do cần duyệt (review_reason: low_confidence | close_second | "
         "addressee_disagrees) và câu giải thích cho cán bộ.",
     )
+    review_note: str | None = Field(
+        default=None,
+        description="Trong hàng chờ duyệt: vì sao kiến nghị cần cán bộ duyệt (câu giải thích).",
+    )
     returned: ReturnedInfo | None = Field(
         default=None,
         description="Khi kiến nghị về lại hàng chờ vì cơ quan trả lại (không thuộc thẩm quyền): "
@@ -161,4 +165,6 @@ def present(view: PetitionView, today: date) -> dict[str, Any]:
         data["suggestion"] = view.suggestion
     if view.returned is not None:
         data["returned"] = view.returned
+    if view.review_note is not None:
+        data["review_note"] = view.review_note
     return data

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from kiennghi.errors import KienNghiError, UnknownNameError
 from kiennghi.io.tabular import read_records
 from kiennghi.service.auth.permissions import Principal, require
-from kiennghi.service.context import Context
+from kiennghi.service.context import Context, UnitFactory
 from kiennghi.service.errors import FieldError
 from kiennghi.service.petitions.domain import Classifier, NewPetition, Submission, dedupe_key
 from kiennghi.service.petitions.intake import prepare, store, validate
 from kiennghi.service.petitions.repository import PetitionRepository
 from kiennghi.service.petitions.search import search_text
 
-__all__ = ["COLUMN_ALIASES", "UploadReport", "row_to_petition", "upload_file"]
+__all__ = [
+    "COLUMN_ALIASES",
+    "UPLOAD_SUFFIXES",
+    "UploadReport",
+    "row_to_petition",
+    "upload_file",
+    "upload_stream",
+]
+
+# The files an upload takes (by name).
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
 
 log = logging.getLogger(__name__)
 
@@ -211,3 +223,21 @@ def upload_file(
         report.errors,
     )
     return report
+
+
+def upload_stream(
+    unit: UnitFactory, principal: Principal, classifier: Classifier, stream: IO[bytes], filename: str | None
+) -> UploadReport:
+    """An uploaded file (the API's and the web page's): checked by name, copied to a private
+    temporary file, then ``upload_file`` in one transaction (nothing stored if it fails)."""
+    require(principal, "petition.create")
+    name = Path(filename or "upload.csv").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise FieldError("file", f"Tệp '{name}' không phải .csv hoặc .xlsx")
+    with tempfile.TemporaryDirectory(prefix="kiennghi-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with path.open("wb") as out:
+            shutil.copyfileobj(stream, out)
+        with unit() as ctx:
+            return upload_file(ctx, principal, classifier, path, name)

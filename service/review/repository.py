@@ -103,7 +103,7 @@ class QueueRepository:
         ).scalar_subquery()
         where = [Petition.status == "needs_review", Event.action == "returned"]
         joined = select(Petition, Event).join(Event, Event.id == latest).where(*where)
-        rows = self.session.execute(joined.order_by(Event.id.desc()).limit(limit)).tuples()
+        rows = self.session.execute(joined.order_by(Event.id.desc()).limit(limit)).all()
         total = self.session.scalar(
             select(func.count()).select_from(Petition).join(Event, Event.id == latest).where(*where)
         )

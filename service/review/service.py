@@ -7,12 +7,13 @@ data analysts retrain on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from kiennghi.errors import KienNghiError
 from kiennghi.service.auth.permissions import Principal, require
-from kiennghi.service.context import Context
-from kiennghi.service.errors import ConflictError, FieldError
+from kiennghi.service.context import Context, UnitFactory
+from kiennghi.service.errors import ConflictError, FieldError, ServiceError
 from kiennghi.service.petitions.domain import Classifier, PetitionView
 from kiennghi.service.petitions.lifecycle import assign, expect
 from kiennghi.service.petitions.queries import views
@@ -92,6 +93,9 @@ def queue(
         history = repo.events(item.petition)
         if history and history[-1].action == "returned":
             item.returned = returned_info(history[-1])
+        queued = next((e for e in reversed(history) if e.action == "queued_for_review"), None)
+        if queued is not None and item.returned is None:
+            item.review_note = queued.reason
         item.suggestions = suggestions_of(ctx, classifier, item.petition)
     return found, total
 
@@ -151,6 +155,8 @@ def override(
     repo = PetitionRepository(ctx.session)
     petition = repo.get_petition(code, for_update=True)
     expect(petition, ("needs_review",), "duyệt")
+    if sector is None and lead:
+        sector = sector_for_body(ctx, petition, ctx.catalog.names.resolve_body(lead))
     sector, lead, coordinating = _target(ctx, sector, lead, coordinating)
     _correction(ctx, principal, petition, "override", sector, lead, repo.latest_classification(petition))
     assign(
@@ -186,6 +192,41 @@ def reassign(
     _correction(ctx, principal, petition, "reassign", sector, lead, repo.latest_classification(petition))
     assign(ctx, petition, principal, sector, lead, coordinating, action="reassigned", reason=reason.strip())
     return petition
+
+
+def sector_for_body(ctx: Context, petition: Petition, lead: str) -> str | None:
+    """The sector of a decision that names only the lead body: the most probable of the model's
+    candidates led by that body, else the first sector the directory gives that body today
+    (in the taxonomy's order), else None."""
+    proposal = PetitionRepository(ctx.session).latest_classification(petition)
+    for candidate in proposal.candidates if proposal else []:
+        if candidate.get("lead_department") == lead:
+            return str(candidate["sector"])
+    directory = ctx.catalog.directory
+    for code in ctx.catalog.taxonomy.codes:
+        if directory.assignment(code, ctx.today).lead == lead:
+            return code
+    return None
+
+
+def confirm_many(unit: UnitFactory, principal: Principal, codes: Sequence[str]) -> BulkOutcome:
+    """Confirm several items, each in its own transaction: one that another clerk decided in the
+    meantime (or that fails) does not undo the others."""
+    outcome = BulkOutcome()
+    for code in dict.fromkeys(codes):
+        try:
+            with unit() as ctx:
+                confirm(ctx, principal, code)
+            outcome.done.append(code)
+        except (ServiceError, KienNghiError) as e:
+            outcome.failed.append((code, str(e)))
+    return outcome
+
+
+@dataclass
+class BulkOutcome:
+    done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _target(

@@ -69,7 +69,8 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 def _message(request: Request, status: int, message: str) -> Response:
     """A refused form goes back to its page with the message; a page shows the error page."""
     session = _session(request)
-    if request.method == "POST" and session is not None and session.key_id is not None and status < 500:
+    signed_in = session is not None and session.key_id is not None
+    if request.method == "POST" and signed_in and status < 500 and status != 403 and session is not None:
         session.flash("error", message)
         return RedirectResponse(back_url(request, f"{PREFIX}/"), status_code=303)
     return _error_page(request, status, message)

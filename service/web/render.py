@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from kiennghi.catalog import Catalog
+from kiennghi.nlp.normalize import strip_diacritics
 from kiennghi.service.auth.permissions import Principal
 from kiennghi.service.petitions.statuses import STATUS_LABELS
 from kiennghi.service.web.sessions import session_of
@@ -43,6 +44,12 @@ EVENT_LABELS = {
     "contributed": "Cơ quan phối hợp góp ý",
     "closed": "Kết thúc",
 }
+
+
+def _collate(text: str) -> tuple[str, str]:
+    """Sort key close to Vietnamese dictionary order: letters first without their marks (Đ after D)."""
+    plain = strip_diacritics(text.replace("Đ", "Dz").replace("đ", "dz")).lower()
+    return plain, text
 
 
 @dataclass(frozen=True)
@@ -102,12 +109,15 @@ class Formatter:
     def role(self, role: str) -> str:
         return ROLE_LABELS.get(role, role)
 
-    # The choices of the filter and decision forms.
+    # The choices of the filter and decision forms, in Vietnamese alphabetical order.
     def sectors(self) -> list[tuple[str, str]]:
-        return sorted(((s.code, s.label) for s in self.catalog.taxonomy.sectors), key=lambda c: c[1])
+        return sorted(
+            ((s.code, s.label) for s in self.catalog.taxonomy.sectors), key=lambda c: _collate(c[1])
+        )
 
     def bodies(self) -> list[tuple[str, str]]:
-        return sorted(((b.code, b.name) for b in self.catalog.directory.bodies.values()), key=lambda c: c[1])
+        bodies = self.catalog.directory.bodies.values()
+        return sorted(((b.code, b.name) for b in bodies), key=lambda c: _collate(c[1]))
 
     def associations(self) -> list[tuple[str, str]]:
         return [(a.code, a.name) for a in self.catalog.associations.items]

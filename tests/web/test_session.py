@@ -80,8 +80,9 @@ def test_revoking_the_key_signs_the_browser_out(web: WebApp) -> None:
 
     browser = web.browser("secretariat")
     assert browser.get("/ui/", follow_redirects=False).status_code == 200
-    with web.services.unit() as ctx:
-        revoke_key(ctx, "admin", web.keys["secretariat"])
+    admin = web.services.auth.authenticate(web.keys["admin"])
+    services = web.services
+    revoke_key(services.unit, services.revocations, admin, web.keys["secretariat"])
     response = browser.get("/ui/", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/ui/login")
 

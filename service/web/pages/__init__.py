@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiennghi.service.web.pages import account, department, home, models, petitions, reports, review
+from kiennghi.service.web.pages import account, department, home, models, petitions, reports, review, upload
 
 __all__ = ["PAGE_ROUTERS"]
 
@@ -11,6 +11,7 @@ PAGE_ROUTERS = [
     home.router,
     review.router,
     petitions.router,
+    upload.router,
     department.router,
     reports.router,
     models.router,
