@@ -15,10 +15,13 @@ function initSelectAll() {
   document.querySelectorAll("[data-select-all]").forEach(function (all) {
     const form = all.form || document.getElementById(all.dataset.selectAll);
     if (!form) return;
-    const boxes = function () { return form.querySelectorAll("input[type=checkbox][name=codes]"); };
+    // The item boxes may stand outside the form (attribute form="…"): form.elements has them all.
+    const boxes = function () {
+      return Array.from(form.elements).filter(function (e) { return e.type === "checkbox" && e.name === "codes"; });
+    };
     const counter = form.querySelector("[data-selected-count]");
     const update = function () {
-      const n = Array.from(boxes()).filter(function (b) { return b.checked; }).length;
+      const n = boxes().filter(function (b) { return b.checked; }).length;
       if (counter) counter.textContent = String(n);
       form.querySelectorAll("[data-needs-selection]").forEach(function (b) { b.disabled = n === 0; });
     };
@@ -26,7 +29,7 @@ function initSelectAll() {
       boxes().forEach(function (b) { b.checked = all.checked; });
       update();
     });
-    form.addEventListener("change", update);
+    boxes().forEach(function (b) { b.addEventListener("change", update); });
     update();
   });
 }
