@@ -50,7 +50,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Cổng.")] = 8000,
     workers: Annotated[int, typer.Option(help="Số tiến trình (nên dùng PostgreSQL khi > 1).")] = 1,
 ) -> None:
-    """Chạy dịch vụ web (API /api/v1, tài liệu tại /docs)."""
+    """Chạy dịch vụ web: giao diện cho cán bộ tại /ui, API /api/v1, tài liệu tại /docs."""
     from kiennghi.logs import configure_logging
 
     configure_logging()
@@ -78,7 +78,10 @@ def serve(
             "Lưu ý: nhiều tiến trình trên SQLite chỉ có một tiến trình ghi tại một thời điểm; "
             "dùng PostgreSQL (KIENNGHI_DATABASE_URL) cho tải lớn."
         )
-    _err(f"Dịch vụ kiennghi tại http://{host}:{port} ({workers} tiến trình); tài liệu: /docs")
+    _err(
+        f"Dịch vụ kiennghi tại http://{host}:{port} ({workers} tiến trình): giao diện cán bộ "
+        f"http://{host}:{port}/ui/ (đăng nhập bằng khóa của 'kiennghi keys create'); tài liệu API: /docs"
+    )
     os.environ["KIENNGHI_SERVE_MIGRATED"] = "1"  # read by the workers' app factory
     from kiennghi.service.server import serve as run_server
 
