@@ -146,5 +146,5 @@ def install_web_errors(app: FastAPI) -> None:
         Exception,
     ):
         app.add_exception_handler(cls, _dispatch(app.exception_handlers.get(cls)))
-    for cls in (LoginRequiredError, CsrfError):
-        app.add_exception_handler(cls, _dispatch(None))
+    for own in (LoginRequiredError, CsrfError):
+        app.add_exception_handler(own, _dispatch(None))

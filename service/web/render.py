@@ -46,6 +46,10 @@ EVENT_LABELS = {
 }
 
 
+def _parse_day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
 def _collate(text: str) -> tuple[str, str]:
     """Sort key close to Vietnamese dictionary order: letters first without their marks (Đ after D)."""
     plain = strip_diacritics(text.replace("Đ", "Dz").replace("đ", "dz")).lower()
@@ -60,16 +64,20 @@ class Formatter:
     zone: ZoneInfo
 
     def date(self, value: date | datetime | str | None) -> str:
+        """dd/mm/yyyy; an instant as the province's calendar day."""
         if value is None or value == "":
             return ""
+        day: date | datetime
         if isinstance(value, str):
             try:
-                value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+                day = datetime.fromisoformat(value) if "T" in value else _parse_day(value)
             except ValueError:
                 return value
-        if isinstance(value, datetime):
-            value = local_time(value, self.zone).date()
-        return value.strftime("%d/%m/%Y")
+        else:
+            day = value
+        if isinstance(day, datetime):
+            day = local_time(day, self.zone).date()
+        return day.strftime("%d/%m/%Y")
 
     def when(self, value: datetime | str | None) -> str:
         """dd/mm/yyyy HH:MM on the province's clock."""
@@ -77,10 +85,12 @@ class Formatter:
             return ""
         if isinstance(value, str):
             try:
-                value = datetime.fromisoformat(value)
+                instant = datetime.fromisoformat(value)
             except ValueError:
                 return value
-        return local_time(value, self.zone).strftime("%d/%m/%Y %H:%M")
+        else:
+            instant = value
+        return local_time(instant, self.zone).strftime("%d/%m/%Y %H:%M")
 
     def body(self, code: str | None) -> str:
         return self.catalog.names.body_name(code) if code else ""
