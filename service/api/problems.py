@@ -190,7 +190,7 @@ class BodyLimit:
             if name == b"content-length":
                 try:
                     if int(value) > limit:
-                        await self._reject(send, limit)
+                        await self._reject(send, limit, scope)
                         return
                 except ValueError:
                     pass
@@ -219,9 +219,29 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLargeError:
             if not started:
-                await self._reject(send, limit)
+                await self._reject(send, limit, scope)
 
-    async def _reject(self, send: Send, limit: int) -> None:
+    async def _reject(self, send: Send, limit: int, scope: Scope) -> None:
+        if str(scope.get("path", "")).startswith("/ui"):
+            # A browser's upload: a page, not problem+json.
+            size = f"{limit:,}".replace(",", ".")
+            page = (
+                '<!doctype html><html lang="vi"><meta charset="utf-8"><title>Tệp quá lớn</title>'
+                f"<h1>Tệp quá lớn</h1><p>Tệp gửi lên vượt giới hạn {size} byte; chưa có gì được lưu. "
+                'Hãy chia nhỏ tệp.</p><p><a href="/ui/upload">Quay lại trang tải lên</a></p></html>'
+            ).encode("utf-8")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [
+                        (b"content-type", b"text/html; charset=utf-8"),
+                        (b"content-length", str(len(page)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": page})
+            return
         body = json.dumps(
             {
                 "type": "about:blank",

@@ -164,3 +164,15 @@ def test_upload_refuses_a_wrong_file_type_and_a_missing_token(web: WebApp) -> No
     assert "không phải .csv hoặc .xlsx" in browser.get("/ui/upload").text
     no_token = browser.client.post("/ui/upload", files={"file": ("a.csv", b"text\nx\n", "text/csv")})
     assert no_token.status_code == 403
+
+
+def test_a_file_over_the_limit_is_a_page_not_json(web: WebApp) -> None:
+    browser = web.browser("secretariat")
+    browser.get("/ui/upload")
+    limit = web.services.config.max_upload_bytes
+    big = b"text\n" + b"x" * (limit + 10)
+    response = browser.client.post(
+        "/ui/upload", files={"file": ("big.csv", big, "text/csv")}, headers={"X-CSRF-Token": browser.csrf}
+    )
+    assert response.status_code == 413 and "text/html" in response.headers["content-type"]
+    assert "Tệp quá lớn" in response.text
