@@ -229,7 +229,7 @@ class BodyLimit:
                 '<!doctype html><html lang="vi"><meta charset="utf-8"><title>Tệp quá lớn</title>'
                 f"<h1>Tệp quá lớn</h1><p>Tệp gửi lên vượt giới hạn {size} byte; chưa có gì được lưu. "
                 'Hãy chia nhỏ tệp.</p><p><a href="/ui/upload">Quay lại trang tải lên</a></p></html>'
-            ).encode("utf-8")
+            ).encode()
             await send(
                 {
                     "type": "http.response.start",
