@@ -120,19 +120,19 @@ def stacked_bar_chart(
     for index, row in enumerate(rows):
         y = top + index * ROW_HEIGHT
         body.append(_row_label(y, row.label))
-        x = float(LABEL_WIDTH)
+        bx = float(LABEL_WIDTH)
         for segment in row.segments:
             if segment.value <= 0:
                 continue
             name, colour = names.get(segment.series, (segment.series, "#8c959f"))
             w = plot * segment.value / maximum
             body.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT}" fill="{colour}">'
+                f'<rect x="{bx:.1f}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT}" fill="{colour}">'
                 f"<title>{escape(row.label)} · {escape(name)}: {_number(segment.value)}</title></rect>"
             )
-            x += w
+            bx += w
         body.append(
-            f'<text x="{x + 5:.1f}" y="{y + BAR_HEIGHT - 4}" fill="#1f2328">'
+            f'<text x="{bx + 5:.1f}" y="{y + BAR_HEIGHT - 4}" fill="#1f2328">'
             f"<title>{escape(row.label)}: tổng {_number(row.total)}</title>{_number(row.total)}</text>"
         )
     return _svg(WIDTH, height, label, body)

@@ -143,3 +143,14 @@ def test_the_api_docs_work_offline(open_page: Any, live: LiveServer, requests_lo
     page.wait_for_selector(".swagger-ui .info")
     assert "kiennghi" in page.inner_text(".swagger-ui .info")
     assert any("/docs-static/swagger-ui-bundle.js" in u for u in requests_log.seen)
+
+
+def test_the_reports_page_draws_its_charts(open_page: Any, live: LiveServer, screenshots: Path) -> None:
+    submit(live, f"Đề nghị nâng cấp đường trục xã {marker()}")
+    page = open_page()
+    sign_in(page, live, "secretariat")
+    page.goto(live.url("/ui/reports"))
+    charts = page.locator("svg[role=img]")
+    assert charts.count() >= 1
+    assert "Sở Xây dựng" in page.inner_text("main")
+    page.screenshot(path=screenshots / "bao-cao.png", full_page=True)

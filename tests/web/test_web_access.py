@@ -32,6 +32,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/ui/petitions/{code}/reassign"): {"lead_department": "so-y-te", "reason": "Giao lại"},
     ("POST", "/ui/petitions/{code}/close"): {},
     ("GET", "/ui/upload"): {},
+    ("GET", "/ui/reports"): {},
     ("POST", "/ui/upload"): {
         "__files__": {"file": ("a.csv", "text\nBệnh viện quá tải\n".encode(), "text/csv")}
     },
