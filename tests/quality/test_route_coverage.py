@@ -10,8 +10,11 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from kiennghi.service.app import create_app
 from tests.service.test_access_matrix import SAMPLES, _walk, api_routes
+from tests.web.test_web_access import SAMPLES as PAGE_SAMPLES
 
 PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# The web UI's public parts: the start redirect, sign-in, its static files, the docs' assets.
+PUBLIC_WEB = {"/", "/ui/login", "/ui/static/*", "/docs-static/*"}
 
 
 def _all_paths(routes: list[Any]) -> set[str]:
@@ -29,7 +32,9 @@ def _all_paths(routes: list[Any]) -> set[str]:
 def test_every_route_is_public_by_design_or_in_the_access_matrix() -> None:
     app = create_app(migrate=False)
     paths = _all_paths(app.routes)
-    outside = {p for p in paths if not p.startswith("/api/")}
-    assert outside <= PUBLIC, f"không thuộc /api/ và không có trong ma trận quyền: {outside - PUBLIC}"
+    pages = {p for _m, p in PAGE_SAMPLES}  # the pages' own matrix (tests/web/test_web_access.py)
+    outside = {p for p in paths if not p.startswith("/api/") and p not in pages}
+    public = PUBLIC | PUBLIC_WEB
+    assert outside <= public, f"không thuộc /api/ và không có trong ma trận quyền: {outside - public}"
     assert {(m, p) for m, p, _a in api_routes(app)} == set(SAMPLES)
     assert {p for p in paths if p.startswith("/api/")} == {p for _m, p in SAMPLES}
