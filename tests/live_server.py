@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -13,7 +14,24 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["free_port", "live_server"]
+__all__ = ["fake_app_command", "free_port", "live_server"]
+
+
+def fake_app_command(port: int) -> list[str]:
+    """uvicorn serving the app with the fast fake model (tests.quality.fault_app) on ``port``."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "tests.quality.fault_app:create",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
 
 
 def free_port() -> int:

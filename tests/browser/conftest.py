@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from kiennghi.service.auth.keys import create_key
 from kiennghi.service.context import Context
 from kiennghi.service.db import make_engine, make_sessionmaker, upgrade
 from kiennghi.settings import Settings
-from tests.live_server import live_server
+from tests.live_server import fake_app_command, live_server
 from tests.service.conftest import PEOPLE, pinned_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,22 +73,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     engine.dispose()
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("KIENNGHI_", "KN_"))} | env
 
-    def command(port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tests.quality.fault_app:create",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
-
-    with live_server(command, environ, timeout=90, cwd=ROOT) as (base, _process, _seconds):
+    with live_server(fake_app_command, environ, timeout=90, cwd=ROOT) as (base, _process, _seconds):
         yield LiveServer(base, keys, settings)
 
 

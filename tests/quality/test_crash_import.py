@@ -7,7 +7,6 @@ import csv
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from kiennghi.service.auth.keys import create_key
 from kiennghi.service.context import Context
 from kiennghi.service.db import make_engine, make_sessionmaker, upgrade
 from kiennghi.settings import Settings
-from tests.live_server import live_server
+from tests.live_server import fake_app_command, live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 1000
@@ -40,22 +39,7 @@ def server(settings: Settings, **env: str) -> Iterator[tuple[str, subprocess.Pop
         **env,
     }
 
-    def command(port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tests.quality.fault_app:create",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
-
-    with live_server(command, environ, timeout=60, cwd=ROOT) as (base, process, _seconds):
+    with live_server(fake_app_command, environ, timeout=60, cwd=ROOT) as (base, process, _seconds):
         yield base, process
 
 
